@@ -1,0 +1,247 @@
+"""Turn the raw folder into the curated DuckDB file: write a new file, then swap it in atomically."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from tqdm import tqdm
+
+from . import __version__
+from .docmeta import infer_title, infer_year
+from .extract import FIGURE_COLUMNS, figures_of_document
+from .lexicon import load_metrics
+from .normalize import normalize_text
+from .paths import DB_PATH, RAW_DIR, SCHEMA_SQL
+from .read import MANIFEST, discover, manifest_key, read_document, read_manifest
+
+DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
+               "sha256", "source", "text", "status", "error", "duplicate_of"]
+BATCH_ROWS = 50_000
+BATCH_DOC_CHARS = 32 * 1024 * 1024
+
+
+class BuildBusy(RuntimeError):
+    """Another build of the same database file is running."""
+
+
+def _process(args: tuple[Path, Path, dict]) -> tuple[dict, list[dict]]:
+    """Read, normalise and extract one file; runs in a worker process, never raises."""
+    path, raw_dir, manifest = args
+    doc = read_document(path, raw_dir)
+    meta = manifest.get(manifest_key(doc.rel_name), {})
+    notes = [doc.error] if doc.error else []
+    notes += meta.get("warnings", [])
+    row = {"doc_id": doc.doc_id, "file_name": doc.rel_name, "title": meta.get("title"), "year": meta.get("year"),
+           "year_source": "manifest" if meta.get("year") else None, "encoding": doc.encoding, "n_chars": 0,
+           "n_figures": 0, "sha256": doc.sha256, "source": meta.get("source"), "text": None,
+           "status": doc.status, "error": "; ".join(notes) or None, "duplicate_of": None}
+    if doc.status != "ok":
+        return row, []
+    try:
+        text = normalize_text(doc.text)
+        row["text"], row["n_chars"] = text, len(text)
+        row["title"] = row["title"] or infer_title(text, path.stem)
+        if row["year"] is None:
+            row["year"], row["year_source"] = infer_year(text, doc.rel_name)
+        figures = figures_of_document(text, row["year"])
+    except Exception as exc:  # one bad document must not stop the build
+        row.update(status="error", error=f"extraction failed: {type(exc).__name__}: {exc}", text=None, n_chars=0)
+        return row, []
+    for f in figures:
+        f["doc_id"] = doc.doc_id
+    row["n_figures"] = len(figures)
+    return row, figures
+
+
+def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int):
+    jobs = [(p, raw_dir, manifest) for p in files]
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(_process, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_process, jobs, chunksize=1)
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    metrics = load_metrics()
+    con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)",
+                    [(m["metric"], m["label_zh"], m["label_en"], m["core"], m["description"]) for m in metrics])
+
+
+def _insert(con, table: str, frame: pd.DataFrame) -> None:
+    con.register("batch_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM batch_frame")  # table is one of two literals below
+    finally:
+        con.unregister("batch_frame")
+
+
+def _flush_figures(con, figures: list[dict], next_id: int) -> int:
+    if not figures:
+        return next_id
+    frame = pd.DataFrame(figures)
+    frame.insert(0, "figure_id", range(next_id, next_id + len(frame)))
+    _insert(con, "figures", frame[["figure_id"] + FIGURE_COLUMNS])
+    return next_id + len(frame)
+
+
+def _flush_documents(con, rows: list[dict]) -> None:
+    if rows:
+        _insert(con, "documents", pd.DataFrame(rows, columns=DOC_COLUMNS))
+
+
+def _manifest_row(raw_dir: Path, problems: list[str]) -> dict:
+    """manifest.csv with problems gets a documents row of its own, so the bad rows are seen where files are."""
+    path = raw_dir / MANIFEST
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        sha = None
+    message = f"{len(problems)} problem(s); the good rows were applied: " + "; ".join(problems)
+    return {"doc_id": hashlib.sha256(MANIFEST.encode()).hexdigest()[:12], "file_name": MANIFEST, "title": None,
+            "year": None, "year_source": None, "encoding": None, "n_chars": 0, "n_figures": 0, "sha256": sha,
+            "source": None, "text": None, "status": "error", "error": message, "duplicate_of": None}
+
+
+@contextmanager
+def _build_lock(db_path: Path):
+    """One build per database file at a time; the kernel drops the lock if the build is killed."""
+    lock_path = db_path.with_name(f".{db_path.name}.building.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise BuildBusy(f"another build of {db_path} is running (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(db_path: Path) -> list[Path]:
+    """Temp files of builds that were killed; only called while holding the build lock."""
+    stale = sorted(db_path.parent.glob(f".{db_path.name}.building-*"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_and_swap(tmp_path: Path, db_path: Path, n_documents: int, n_figures: int) -> None:
+    """Open the new file as a reader would, check its counts, then rename it over the old one."""
+    con = duckdb.connect(str(tmp_path), read_only=True)
+    try:
+        got = con.execute("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM figures)").fetchone()
+    finally:
+        con.close()
+    if got != (n_documents, n_figures):
+        raise RuntimeError(f"new database holds {got} documents/figures, expected {(n_documents, n_figures)}")
+    _fsync(tmp_path)
+    os.replace(tmp_path, db_path)
+    _fsync(db_path.parent)
+
+
+def _warn(message: str, log) -> None:
+    tqdm.write(f"warning: {message}", file=log)
+
+
+def _record(row: dict, figures: list[dict], seen_sha: dict[str, tuple[str, str]], counts: dict, log) -> list[dict]:
+    """Mark repeats of a loaded file as duplicates, count and report problems; returns the figures to keep."""
+    if row["status"] == "ok" and row["sha256"] in seen_sha:
+        first_id, first_name = seen_sha[row["sha256"]]
+        row.update(status="duplicate", duplicate_of=first_id, text=None, n_figures=0, n_chars=0,
+                   error=f"same bytes as {first_name} ({first_id}); loaded once, under that name")
+        figures = []
+    elif row["status"] == "ok":
+        seen_sha[row["sha256"]] = (row["doc_id"], row["file_name"])
+    if row["status"] == "duplicate":
+        counts["duplicates"] += 1
+        _warn(f"{row['file_name']}: duplicate: {row['error']}", log)
+    elif row["status"] != "ok":
+        counts["errors"] += 1
+        _warn(f"{row['file_name']}: {row['status']}: {row['error']}", log)
+    elif row["error"]:
+        counts["warnings"] += 1
+        _warn(f"{row['file_name']}: loaded, but: {row['error']}", log)
+    return figures
+
+
+def build(raw_dir: Path = RAW_DIR, db_path: Path = DB_PATH, workers: int = 1, progress: bool | None = None,
+          log=sys.stderr) -> dict:
+    """Build db_path from raw_dir; the old file stays untouched until the new one is complete."""
+    raw_dir, db_path = Path(raw_dir), Path(db_path)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw folder not found: {raw_dir}")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(db_path):
+        leftovers = _remove_leftovers(db_path)
+        if leftovers:
+            _warn(f"removed {len(leftovers)} temp file(s) left by an interrupted build", log)
+        tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+        try:
+            return _build_into(raw_dir, db_path, tmp_path, workers, progress, log)
+        finally:
+            for path in (tmp_path, tmp_path.with_name(tmp_path.name + ".wal")):
+                path.unlink(missing_ok=True)
+
+
+def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, progress: bool | None, log) -> dict:
+    manifest, manifest_problems = read_manifest(raw_dir)
+    walk_problems: list[str] = []
+    files = discover(raw_dir, walk_problems)
+    for problem in manifest_problems + walk_problems:
+        _warn(problem, log)
+    show = progress if progress is not None else log.isatty()
+    seen_sha: dict[str, tuple[str, str]] = {}
+    counts = {"documents": 0, "figures": 0, "errors": 0, "duplicates": 0, "warnings": 0}
+    con = duckdb.connect(str(tmp_path))
+    try:
+        _create_schema(con)
+        doc_rows, doc_chars, pending, next_id = [], 0, [], 1
+        if manifest_problems:
+            doc_rows.append(_manifest_row(raw_dir, manifest_problems))
+            counts["errors"] += 1
+        for row, figures in tqdm(_results(files, raw_dir, manifest, workers), total=len(files), disable=not show,
+                                 desc="build", unit="file", file=log, dynamic_ncols=True):
+            figures = _record(row, figures, seen_sha, counts, log)
+            doc_rows.append(row)
+            doc_chars += row["n_chars"] or 0
+            pending.extend(figures)
+            counts["figures"] += len(figures)
+            counts["documents"] += 1
+            if len(pending) >= BATCH_ROWS:
+                next_id, pending = _flush_figures(con, pending, next_id), []
+            if doc_chars >= BATCH_DOC_CHARS:
+                _flush_documents(con, doc_rows)
+                doc_rows, doc_chars = [], 0
+        _flush_figures(con, pending, next_id)
+        _flush_documents(con, doc_rows)
+        n_rows = counts["documents"] + (1 if manifest_problems else 0)
+        info = {"raw_dir": str(raw_dir), "etl_version": __version__, "n_documents": n_rows,
+                "n_figures": counts["figures"], "n_problem_files": counts["errors"],
+                "n_duplicates": counts["duplicates"], "manifest_warnings": "\n".join(manifest_problems)}
+        con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in info.items()])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _check_and_swap(tmp_path, db_path, n_rows, counts["figures"])
+    counts["documents"] = n_rows
+    return counts
