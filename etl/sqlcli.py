@@ -51,7 +51,8 @@ def write_json(result: sqlguard.QueryResult, out) -> None:
     """A JSON array of row objects; a repeated column name gets a suffix (_2, _3 …)."""
     names = unique_names(result.columns)
     records = [{name: json_value(v) for name, v in zip(names, row)} for row in result.rows]
-    out.write("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + ("\n]\n" if records else "]\n"))
+    body = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    out.write(f"[\n{body}\n]\n" if records else "[]\n")
 
 
 def write_table(result: sqlguard.QueryResult, out) -> None:
