@@ -1,0 +1,120 @@
+"""Whose figure it is: the year it describes, the Xinjiang region and the aid partner it concerns."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .context import DocumentContext
+from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
+
+YEAR = re.compile(r"(?<![\d〔\[［(（﹝.])((?:19|20)\d{2})\s*(?:年|～|~|—|-|至)")
+RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
+                 "明年": 1, "次年": 1}
+RELATIVE = re.compile("|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)))
+EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
+COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
+ANAPHOR = re.compile(r"他的公司|她的公司|他们的公司|该公司|该企业|该单位|我公司|我们|我(?=要|的|公司|们)")
+LOOKBACK_CHARS = 600
+
+
+@lru_cache(maxsize=None)
+def _region_regex() -> re.Pattern:
+    parts = []
+    for row in sorted(load_regions(), key=lambda r: -len(r["name"])):
+        name = re.escape(row["name"])
+        parts.append(f"{name}(?=县|市|镇|区|州|地区)" if row["needs_suffix"] else name)
+    return re.compile("|".join(parts))
+
+
+@lru_cache(maxsize=None)
+def _region_of_name() -> dict[str, str]:
+    return {r["name"]: r["region"] for r in load_regions()}
+
+
+@lru_cache(maxsize=None)
+def _exclusions() -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in _lines("region_exclusions.txt")))
+
+
+@lru_cache(maxsize=None)
+def _partner_regex() -> re.Pattern:
+    return re.compile("|".join(re.escape(n) for n in sorted(load_partners(), key=len, reverse=True)))
+
+
+class Attributor:
+    """Region, partner and year lookups for one document; mentions are found once per document."""
+
+    def __init__(self, ctx: DocumentContext, doc_year: int | None):
+        self.ctx, self.doc_year = ctx, doc_year
+        text = ctx.text
+        excluded = [m.span() for m in _exclusions().finditer(text)]
+        self.regions = []  # (start, end, region, usable)
+        for m in _region_regex().finditer(text):
+            if any(s <= m.start() < e for s, e in excluded):
+                continue
+            usable = not self._is_event_place(m) and not self._is_counterparty(m) and not ctx.in_title(m.start(), m.end())
+            self.regions.append((m.start(), m.end(), _region_of_name()[m.group()], usable))
+        self.partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text)
+                         if self._is_partner_role(m)]
+
+    def _is_event_place(self, m: re.Match) -> bool:
+        text = self.ctx.text
+        before = text[max(0, m.start() - 2):m.start()]
+        return "在" in before and bool(EVENT_AFTER.match(text[m.end():m.end() + 20]))
+
+    def _is_counterparty(self, m: re.Match) -> bool:
+        return m.start() > 0 and self.ctx.text[m.start() - 1] in COUNTERPARTY_BEFORE
+
+    def _is_partner_role(self, m: re.Match) -> bool:
+        text = self.ctx.text
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end():m.end() + 12]
+        if before == "、" or after.startswith("、") or before == "在":
+            return False
+        return any(p.match(after) for p in partner_role_patterns())
+
+    def year(self, start: int) -> tuple[int | None, str]:
+        """Nearest year stated before the figure in its sentence (outside titles), else the document year."""
+        text = self.ctx.text
+        sentence = self.ctx.sentence(start)
+        best: tuple[int, int, str] | None = None
+        for m in YEAR.finditer(text, sentence.start, start):
+            if not self.ctx.in_title(m.start(), m.end()):
+                best = (m.start(), int(m.group(1)), "sentence")
+        for m in RELATIVE.finditer(text, sentence.start, start):
+            if self.doc_year is not None and (best is None or m.start() > best[0]):
+                best = (m.start(), self.doc_year + RELATIVE_YEAR[m.group()], "relative")
+        if best:
+            return best[1], best[2]
+        return self.doc_year, "document"
+
+    def region(self, start: int, end: int) -> str | None:
+        ctx, text = self.ctx, self.ctx.text
+        sentence = ctx.sentence(start)
+        comma_clause = ctx.clause(start, end)
+        clause = ctx.clause(start, end, breaks="；;。！？!?\n")
+        # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
+        opens_clause = not re.sub(r"^(?:其中|共|有|另有|还有|目前|全区|全疆)", "", text[comma_clause.start:start]).strip()
+        floor = comma_clause.start if opens_clause else sentence.start
+        for r_start, r_end, region, usable in reversed(self.regions):
+            if r_start >= start or r_start < floor:
+                continue
+            between = text[r_end:start]
+            if usable and not (between.endswith("等") and not re.search(r"[与和就在对向同]", between)):
+                return region
+        for r_start, r_end, region, usable in self.regions:
+            if end <= r_start < clause.end and usable:
+                return region
+        if ANAPHOR.search(text, sentence.start, sentence.end):
+            earlier = [r for r in self.regions if max(0, sentence.start - LOOKBACK_CHARS) <= r[0] < sentence.start and r[3]]
+            if earlier:
+                return earlier[-1][2]
+        return None
+
+    def partner(self, start: int, end: int) -> str | None:
+        sentence = self.ctx.sentence(start)
+        inside = [p for p in self.partners if sentence.start <= p[0] < sentence.end]
+        before = [p for p in inside if p[0] < start]
+        if before:
+            return before[-1][2]
+        return inside[0][2] if inside else None

@@ -1,0 +1,91 @@
+"""What a figure counts: its metric id and subject phrase, from the metric keyword lexicon, and its scope."""
+from __future__ import annotations
+
+import re
+
+from .context import DocumentContext
+from .lexicon import load_metric_keywords
+
+FAMILY = {"money": "money", "money_usd": "money", "money_other": "money", "person": "person", "count": "count"}
+# Verbs and particles that end the noun phrase a classifier opens (5家众创空间、22家科技企业孵化器|安排经费).
+AFTER_STOP = re.compile(r"已|将|均|共|分别|进行|开展|参加|参与|落地|完成|获得|实现|达到|建成|通过|使用|入选|签约|开工|"
+                        r"投产|建立|编制|设立|安排|提供|申报|承担|认定|获批|成立|入驻|分布|覆盖|为|是|在|于|被|得到|"
+                        r"达成|列入|纳入|产生|带动|实施|开发|研发|取得|制定|出台|形成|组建|提升|发挥|\d")
+LEADING_TIME = re.compile(r"^(?:(?:19|20)\d{2}年(?:度|底|末|初)?|截至|截止|其中|目前|同时|此外|全年|当年|今年|去年|并|还|又|共|累计)+")
+PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该企业|该公司|该技术|该平台|他的公司|她的公司|公司负责人|总经理|"
+                          r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|[一该]家企业")
+PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
+ENTITY_START = re.compile(r"^[^，。；]{2,30}?(?:有限公司|有限责任公司|集团|公司|研发中心|研究院|研究所|大学|学院|医院|"
+                          r"星创天地|合作社|工厂|厂)[）)]?(?:承担|引进|以|与|通过|负责人|研发|开发|建成|建立|实施|自|在|是|"
+                          r"依托|围绕|针对|联合)")
+
+
+def family_of(kind: str | None) -> str | None:
+    return FAMILY.get(kind or "")
+
+
+def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, keyword, metric) for each keyword occurrence, longer keywords winning overlaps."""
+    hits, taken = [], set()
+    for keyword, metric in load_metric_keywords().get(family, []):
+        for m in re.finditer(re.escape(keyword), window):
+            span = set(range(m.start(), m.end()))
+            if span & taken:
+                continue
+            taken |= span
+            hits.append((m.start(), m.end(), keyword, metric))
+    hits.sort()
+    return hits
+
+
+def _after_window(ctx: DocumentContext, end: int, limit: int = 20) -> str:
+    text = ctx.text
+    clause_end = ctx.clause(end, end).end
+    window = text[end:min(clause_end, end + limit)]
+    stop = AFTER_STOP.search(window)
+    return window[:stop.start()] if stop else window
+
+
+def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
+             previous: list[dict]) -> tuple[str, str | None]:
+    """(metric, subject) of the figure text[start:end]; previous = earlier figures of the same sentence."""
+    text = ctx.text
+    family = family_of(kind)
+    clause = ctx.clause(start, end)
+    before = LEADING_TIME.sub("", text[clause.start:start]).rstrip("近约超过突破达逾")
+    after = _after_window(ctx, end)
+    if family is None:
+        return "other", (before[-16:] or after[:16] or None)
+    after_hits = _keywords(family, after)
+    before_hits = _keywords(family, before)
+    if family == "count" and after_hits:
+        head = after_hits[-1]
+        return head[3], after[:head[1]]
+    if before_hits:
+        head = before_hits[-1]
+        return head[3], before[-16:]
+    if after_hits:
+        head = after_hits[0] if family != "count" else after_hits[-1]
+        return head[3], after[:head[1]]
+    for fig in reversed(previous):
+        if family_of(fig["kind"]) == family:
+            return fig["metric"], fig["subject"]
+    sentence = ctx.sentence(start)
+    earlier = _keywords(family, text[sentence.start:clause.start])
+    if earlier:
+        return earlier[-1][3], earlier[-1][2]
+    return ("investment" if family == "money" else "other"), (before[-16:] or after[:16] or None)
+
+
+def scope_of(ctx: DocumentContext, start: int) -> str:
+    """project when the sentence or its paragraph is about one named project or enterprise, else program."""
+    sentence = ctx.sentence(start)
+    sentence_text = ctx.text[sentence.start:sentence.end]
+    if PROJECT_CUES.search(sentence_text):
+        return "project"
+    if PROGRAM_CUES.search(sentence_text):
+        return "program"
+    paragraph = ctx.paragraphs[ctx.paragraph_index(start)]
+    if ENTITY_START.match(ctx.text[paragraph.start:paragraph.end]):
+        return "project"
+    return "program"

@@ -1,0 +1,69 @@
+"""Where a figure sits in its document: sentence, clause and paragraph spans, and quoted or titled spans."""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$)")
+CLAUSE_BREAK = "，,；;。！？!?：:\n"
+TITLE = re.compile(r"《[^《》\n]{0,80}》")
+QUOTE = re.compile(r"“[^“”\n]{0,200}”")
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+
+
+class DocumentContext:
+    """Sentence and paragraph lookup for one normalised text (built once per document)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.sentences = [Span(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.end() > m.start()]
+        self._sentence_starts = [s.start for s in self.sentences]
+        self.paragraphs = []
+        pos = 0
+        for line in text.split("\n"):
+            self.paragraphs.append(Span(pos, pos + len(line)))
+            pos += len(line) + 1
+        self._paragraph_starts = [p.start for p in self.paragraphs]
+        self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
+        self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
+
+    def sentence_index(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
+
+    def sentence(self, pos: int) -> Span:
+        return self.sentences[self.sentence_index(pos)]
+
+    def paragraph_index(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self._paragraph_starts, pos) - 1)
+
+    def clause(self, start: int, end: int, breaks: str = CLAUSE_BREAK) -> Span:
+        """The stretch between the nearest clause breaks around [start, end) within the sentence."""
+        sent = self.sentence(start)
+        left = start
+        while left > sent.start and self.text[left - 1] not in breaks:
+            left -= 1
+        right = end
+        while right < sent.end and self.text[right] not in breaks:
+            right += 1
+        return Span(left, right)
+
+    @staticmethod
+    def _inside(spans: list[Span], start: int, end: int, max_len: int | None = None) -> Span | None:
+        for span in spans:
+            if span.start < start and end <= span.end and (max_len is None or span.end - span.start <= max_len):
+                return span
+            if span.start > start:
+                break
+        return None
+
+    def in_title(self, start: int, end: int) -> bool:
+        return self._inside(self.titles, start, end) is not None
+
+    def in_short_quote(self, start: int, end: int, max_len: int = 26) -> bool:
+        return self._inside(self.quotes, start, end, max_len) is not None

@@ -1,0 +1,41 @@
+"""A document's title and reporting year, inferred from its text when manifest.csv does not state them."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .normalize import LIST_MARKER
+
+YEAR_MENTION = re.compile(r"(?<![\d〔\[［(（﹝])((?:19|20)\d{2})\s*年(?!代)")
+TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+SKIP_TITLE = re.compile(r"^(附件|附表)\s*\d*$")
+
+
+def infer_title(text: str, fallback: str) -> str:
+    lines = [l.strip() for l in text.split("\n") if l.strip()][:5]
+    for line in lines:
+        if SKIP_TITLE.match(line):
+            continue
+        if len(line) <= 40 and not LIST_MARKER.match(line):
+            return line
+    for line in lines:
+        if not SKIP_TITLE.match(line):
+            return line[:40]
+    return fallback
+
+
+def infer_year(text: str, file_name: str = "") -> tuple[int | None, str | None]:
+    """(year, source): a year in the title lines wins, else the most frequent year mentioned (latest on ties)."""
+    head = [l for l in text.split("\n")[:3] if len(l.strip()) <= 60]
+    for line in head:
+        m = TITLE_YEAR.search(line)
+        if m and not LIST_MARKER.match(line.strip()):
+            return int(m.group(1)), "title"
+    counts = Counter(int(m.group(1)) for m in YEAR_MENTION.finditer(text) if 1949 <= int(m.group(1)) <= 2100)
+    if counts:
+        best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        return best[0], "text"
+    m = TITLE_YEAR.search(file_name)
+    if m:
+        return int(m.group(1)), "file_name"
+    return None, None

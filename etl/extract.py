@@ -1,0 +1,79 @@
+"""From normalised text to figures: quantities that are achievements, classified, attributed, deduplicated."""
+from __future__ import annotations
+
+import re
+
+from .attribute import Attributor
+from .classify import classify, scope_of
+from .context import DocumentContext
+from .dedup import resolve
+from .docmeta import infer_year
+from .normalize import normalize_text
+from .quantities import Quantity, blocked_mask, scan
+
+FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
+                  "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
+                  "text", "sentence", "sentence_start", "char_start", "char_end"]
+NOT_FIGURE_KINDS = {"time"}
+DEMONSTRATIVE = "这那该此每"
+# Requirements and caps of a call for proposals are rules, not achievements.
+REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限报|(?<![急])需(?![求要])|要求|每个?项目(?:支持|资助)")
+
+
+def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
+    text = ctx.text
+    if q.unit is None or q.kind in NOT_FIGURE_KINDS or q.qualifier in ("cap", "floor"):
+        return False
+    if q.single_cn_digit and q.value in (1, 2) and not text.startswith("两", q.start):
+        return False                     # articles and words: 一台机器人, 一批, 二次
+    if q.start and text[q.start - 1] in DEMONSTRATIVE:
+        return False                     # 这两种资源, 该3项
+    if q.unit.endswith("届") and re.match(r"[\u4e00-\u9fff]", text[q.end:q.end + 1] or " "):
+        return False                     # 十八届三中全会: an edition, not a count
+    if ctx.in_title(q.start, q.end) or ctx.in_short_quote(q.start, q.end):
+        return False                     # “试验区建设 18条政策”, 《…2018～2020年》: names
+    clause = ctx.clause(q.start, q.end)
+    if REQUIREMENT.search(text, clause.start, q.start) or REQUIREMENT.search(text[clause.start:clause.end]):
+        return False
+    return True
+
+
+def figures_of_document(text: str, year: int | None) -> list[dict]:
+    """Figures of an already normalised document text, in text order, with offsets into it."""
+    ctx = DocumentContext(text)
+    attributor = Attributor(ctx, year)
+    mask = blocked_mask(text)
+    figures: list[dict] = []
+    by_sentence: dict[int, list[dict]] = {}
+    for q in scan(text, mask):
+        if not _is_figure(q, ctx):
+            continue
+        sentence_index = ctx.sentence_index(q.start)
+        sentence = ctx.sentences[sentence_index]
+        previous = by_sentence.setdefault(sentence_index, [])
+        metric, subject = classify(ctx, q.start, q.end, q.kind, previous)
+        fig_year, year_source = attributor.year(q.start)
+        figure = {
+            "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
+            "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
+            "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
+            "region": attributor.region(q.start, q.end), "partner": attributor.partner(q.start, q.end),
+            "scope": scope_of(ctx, q.start), "conflict": False, "conflict_group": None, "text": q.text,
+            "sentence": text[sentence.start:sentence.end].strip(), "sentence_start": sentence.start,
+            "char_start": q.start, "char_end": q.end, "kind": q.kind,
+        }
+        previous.append(figure)
+        figures.append(figure)
+    figures = resolve(figures, text)
+    for figure in figures:
+        figure.pop("kind", None)
+    return figures
+
+
+def extract_figures(text: str, year: int | None = None) -> list[dict]:
+    """Every figure of a raw text. Offsets (char_start, char_end) point into the normalised text, which is
+    what the build stores as documents.text; year defaults to the year inferred from the text."""
+    normalised = normalize_text(text)
+    if year is None:
+        year, _ = infer_year(normalised)
+    return figures_of_document(normalised, year)

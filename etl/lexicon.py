@@ -1,0 +1,95 @@
+"""Load and validate the lexicon data files under etl/lexicons/; each is read once per process."""
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+
+import yaml
+
+from .paths import LEXICON_DIR
+
+UNIT_KINDS = {"money", "money_usd", "money_other", "percent", "percent_point", "ratio", "person", "count",
+              "area", "volume", "weight", "length", "energy", "power", "time"}
+
+
+def _rows(name: str, required: list[str]) -> list[dict]:
+    path = LEXICON_DIR / name
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if any((v or "").strip() for v in row.values())]
+    for i, row in enumerate(rows, start=2):
+        missing = [k for k in required if not (row.get(k) or "").strip()]
+        if missing:
+            raise ValueError(f"{path}: line {i}: missing {', '.join(missing)}")
+    return rows
+
+
+def _lines(name: str) -> list[str]:
+    text = (LEXICON_DIR / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@lru_cache(maxsize=None)
+def load_metrics() -> list[dict]:
+    rows = _rows("metrics.csv", ["metric", "label_zh", "label_en", "core"])
+    for row in rows:
+        row["core"] = row["core"].strip().lower() == "true"
+    return rows
+
+
+@lru_cache(maxsize=None)
+def metric_ids() -> frozenset[str]:
+    return frozenset(r["metric"] for r in load_metrics())
+
+
+@lru_cache(maxsize=None)
+def load_units() -> dict[str, dict]:
+    """unit as written (no scale word) -> {unit_norm, factor, kind}."""
+    units = {}
+    for row in _rows("units.csv", ["unit", "unit_norm", "factor", "kind"]):
+        if row["kind"] not in UNIT_KINDS:
+            raise ValueError(f"units.csv: unknown kind {row['kind']!r} for {row['unit']}")
+        units[row["unit"]] = {"unit_norm": row["unit_norm"], "factor": float(row["factor"]), "kind": row["kind"]}
+    return units
+
+
+@lru_cache(maxsize=None)
+def load_metric_keywords() -> dict[str, list[tuple[str, str]]]:
+    """applies_to (count, person, money) -> [(keyword, metric)], longest keyword first."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for row in _rows("metric_keywords.csv", ["keyword", "metric", "applies_to"]):
+        if row["metric"] not in metric_ids():
+            raise ValueError(f"metric_keywords.csv: unknown metric {row['metric']!r}")
+        by_kind.setdefault(row["applies_to"], []).append((row["keyword"], row["metric"]))
+    for rows in by_kind.values():
+        rows.sort(key=lambda kv: -len(kv[0]))
+    return by_kind
+
+
+@lru_cache(maxsize=None)
+def load_regions() -> list[dict]:
+    rows = _rows("regions.csv", ["name", "region"])
+    for row in rows:
+        row["needs_suffix"] = (row.get("needs_suffix") or "").strip().lower() == "true"
+    return rows
+
+
+@lru_cache(maxsize=None)
+def load_partners() -> dict[str, str]:
+    return {r["name"]: r["partner"] for r in _rows("partners.csv", ["name", "partner"])}
+
+
+@lru_cache(maxsize=None)
+def partner_role_patterns() -> list[re.Pattern]:
+    return [re.compile(line) for line in _lines("partner_roles.txt")]
+
+
+@lru_cache(maxsize=None)
+def numeral_words() -> list[str]:
+    return sorted(set(_lines("numeral_words.txt")), key=len, reverse=True)
+
+
+@lru_cache(maxsize=None)
+def nonfigure_patterns() -> list[tuple[str, re.Pattern]]:
+    entries = yaml.safe_load((LEXICON_DIR / "nonfigures.yaml").read_text(encoding="utf-8"))
+    return [(e["name"], re.compile(e["pattern"])) for e in entries]

@@ -1,0 +1,108 @@
+"""Document-level normalisation: PDF hard line breaks, page furniture, figure captions, full-width forms,
+spaces inside numbers. The result is the stored text; every figure offset points into it."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .paths import LEXICON_DIR
+from .textnorm import squeeze_spaces, to_halfwidth
+
+TERMINAL = "。！？!?；;…"
+CLOSERS = "”’」』\"'"
+LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、](?!\d)|"
+                         r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
+DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+@lru_cache(maxsize=None)
+def _furniture() -> list[re.Pattern]:
+    text = (LEXICON_DIR / "page_furniture.txt").read_text(encoding="utf-8")
+    return [re.compile(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def display_width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def ends_sentence(line: str) -> bool:
+    stripped = line.rstrip(CLOSERS)
+    return bool(stripped) and (stripped[-1] in TERMINAL or stripped[-1] in "：:")
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """Width of a hard-wrapped (PDF) layout — the most common line width — or None for whole paragraphs."""
+    widths = [display_width(l) for l in lines if len(l) >= 6]
+    if len(widths) < 8:
+        return None
+    near = {w: sum(1 for x in widths if abs(x - w) <= 2) for w in set(widths)}
+    mode = max(near, key=lambda w: (near[w], w))
+    return mode if mode <= 120 and near[mode] / len(widths) >= 0.4 else None
+
+
+def _is_furniture(line: str, counts: dict[str, int]) -> bool:
+    if any(p.match(line) for p in _furniture()):
+        return True
+    # a short running header repeated on many pages
+    return counts.get(line, 0) >= 3 and len(line) <= 30 and not ends_sentence(line)
+
+
+def _is_caption(raw_line: str, line: str, prev: str | None, wrapped: bool) -> bool:
+    """Photo captions dropped into running text: short noun-phrase sentences between two halves of a sentence."""
+    if not line.endswith("。") or "，" in line or "," in line or prev is None or ends_sentence(prev):
+        return False
+    if len(line) < 6 or prev[-1:].isdigit():
+        return False                     # "项。" finishing "…政策25" is the sentence's own tail
+    if not (wrapped or raw_line[:1].isspace()) or UNIT_FIGURE.search(line):
+        return False
+    return all(len(part.strip()) <= 40 for part in line.split("。") if part.strip())
+
+
+def _joins(prev: str, nxt: str, width: int | None) -> bool:
+    if ends_sentence(prev) or LIST_MARKER.match(nxt) or DATE_LINE.match(nxt) or DATE_LINE.match(prev):
+        return False
+    if width:
+        if LIST_MARKER.match(prev) and prev[-1] in "》）)":
+            return False
+        return display_width(prev) >= 0.8 * width
+    if LIST_MARKER.match(prev):
+        return False
+    return "，" in prev or "," in prev or len(prev) > 30
+
+
+def _glue(left: str, right: str) -> str:
+    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return left + " " + right
+    return left + right
+
+
+def normalize_text(raw: str) -> str:
+    text = raw.translate(_ZERO_WIDTH).replace("\r\n", "\n").replace("\r", "\n")
+    text = to_halfwidth(text)
+    raw_lines = [l.rstrip() for l in text.split("\n")]
+    lines = [l.strip() for l in raw_lines]
+    counts: dict[str, int] = {}
+    for l in lines:
+        if l:
+            counts[l] = counts.get(l, 0) + 1
+    width = wrap_width(lines)
+    paragraphs: list[str] = []
+    current, last_line = "", None
+    for raw_line, line in zip(raw_lines, lines):
+        if not line or _is_furniture(line, counts):
+            continue
+        if _is_caption(raw_line, line, last_line, width is not None):
+            continue
+        if current and last_line is not None and _joins(last_line, line, width):
+            current = _glue(current, line)
+        else:
+            if current:
+                paragraphs.append(current)
+            current = line
+        last_line = line
+    if current:
+        paragraphs.append(current)
+    return squeeze_spaces("\n".join(paragraphs))

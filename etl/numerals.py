@@ -1,0 +1,151 @@
+"""The grammar of numbers: Arabic, Chinese and mixed numerals (3万4000, 一万三, 两千四百五, 十余万, 1.5亿).
+
+A numeral is scanned as tokens — numbers, small multipliers (十百千), large multipliers (万亿) and the hedges
+余/多 — and evaluated the way a reader does, including the colloquial trailing digit (一万三 = 13000).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6, "柒": 7,
+             "捌": 8, "玖": 9}
+SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+LARGE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+HEDGES = "余多"
+
+_CN = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
+ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?"
+# A maximal numeral: numbers and multipliers, hedges only where a multiplier or the end follows.
+NUMERAL = re.compile(
+    rf"(?:{ARABIC}|[{_CN}])"
+    rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}](?=[{''.join(SMALL)}{''.join(LARGE)}]))*"
+    rf"[{HEDGES}]?"
+)
+_TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
+
+
+@dataclass
+class Numeral:
+    value: float
+    written: float          # the number before a trailing scale word (3千万 -> 3)
+    scale_text: str         # the trailing scale word as written (千万), "" when none
+    scale: float            # its factor (1e7), 1 when none
+    approx: bool            # 余 / 多 inside the numeral
+    has_digit: bool         # an explicit digit (Arabic or 一..九), not only multipliers
+    chinese: bool           # written with Chinese numerals
+    arabic: bool
+    single_cn_digit: bool   # exactly one Chinese digit (一台, 二次) with no multiplier
+    multipliers: int = 0    # how many 十百千万亿 it holds
+
+
+def _as_number(token: str) -> float | None:
+    if token[0].isdigit():
+        return float(token.replace(",", "").replace("，", ""))
+    if token in CN_DIGITS:
+        return float(CN_DIGITS[token])
+    return None
+
+
+def evaluate(text: str) -> Numeral | None:
+    """Value of one numeral span, or None when it is not a well-formed number (十三五, 三五, 万千)."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    total = section = 0.0
+    pending: float | None = None
+    last_small = last_large = None
+    approx = zero_before = False
+    decimal_digits: list[int] | None = None
+    has_digit = any(t[0].isdigit() or (t in CN_DIGITS and CN_DIGITS[t] > 0) for t in tokens)
+    for i, tok in enumerate(tokens):
+        if tok == "点":
+            if pending is None or decimal_digits is not None:
+                return None
+            decimal_digits = []
+            continue
+        if tok in HEDGES:
+            approx = True
+            continue
+        number = _as_number(tok)
+        if number is not None:
+            if decimal_digits is not None:
+                if tok not in CN_DIGITS:
+                    return None
+                decimal_digits.append(int(number))
+                continue
+            if tok in ("零", "〇"):
+                zero_before = True
+                continue
+            if pending is not None:
+                return None                      # two numbers in a row: 十三五, 三五个
+            pending = number
+            continue
+        if decimal_digits is not None:
+            pending = float(f"{int(pending)}.{''.join(map(str, decimal_digits))}") if decimal_digits else pending
+            decimal_digits = None
+        if tok in SMALL:
+            unit = SMALL[tok]
+            if pending is None:
+                if i != 0 and tokens[i - 1] not in ("零", "〇"):
+                    return None                  # a multiplier with no number before it, mid-numeral
+                pending = 1.0
+            if last_small is not None and unit >= last_small:
+                return None                      # 十百, 百百
+            section += pending * unit
+            pending, last_small, zero_before = None, unit, False
+        else:
+            unit = LARGE[tok]
+            value = section + (pending or 0.0)
+            if value == 0 and total == 0:
+                if i != 0:
+                    return None
+                value = 1.0                      # 万 at the start
+            if last_large is not None and unit > last_large:
+                total = (total + value) * unit   # 万亿, 三千万亿
+            elif last_large is not None and unit == last_large and value == 0:
+                return None
+            else:
+                total += value * unit
+            section, pending, last_small, last_large, zero_before = 0.0, None, None, unit, False
+    if decimal_digits is not None:
+        if not decimal_digits:
+            return None
+        pending = float(f"{int(pending)}.{''.join(map(str, decimal_digits))}")
+    if pending is not None:
+        single_digit = pending < 10 and pending == int(pending)
+        if single_digit and not zero_before and last_small is not None and last_small >= 100:
+            section += pending * last_small / 10           # 两千四百五 -> 2450
+        elif single_digit and not zero_before and last_small is None and last_large is not None:
+            section += pending * last_large / 10           # 一万三 -> 13000
+        else:
+            section += pending
+    value = total + section
+    written, scale_text, scale = _split_scale(tokens, value)
+    chinese = any(t in CN_DIGITS or t in SMALL for t in tokens)
+    arabic = any(t[0].isdigit() for t in tokens)
+    cn_digits = [t for t in tokens if t in CN_DIGITS]
+    single = (not arabic and len(cn_digits) == 1 and not any(t in SMALL or t in LARGE for t in tokens))
+    return Numeral(value=value, written=written, scale_text=scale_text, scale=scale, approx=approx,
+                   has_digit=has_digit, chinese=chinese, arabic=arabic, single_cn_digit=single,
+                   multipliers=sum(1 for t in tokens if t in SMALL or t in LARGE))
+
+
+def _split_scale(tokens: list[str], value: float) -> tuple[float, str, float]:
+    """Separate a trailing scale word (万, 亿, 千万, 万亿) so that 3千万元 reads as 3 with unit 千万元."""
+    j = len(tokens)
+    while j > 0 and (tokens[j - 1] in LARGE or tokens[j - 1] in HEDGES):
+        j -= 1
+    if j == len(tokens) or j == 0:
+        return value, "", 1.0
+    suffix = [t for t in tokens[j:] if t in LARGE]
+    # "3千万": an Arabic number, then 千/百/十 directly before the large multiplier, joins the scale word
+    if j == 2 and tokens[0][0].isdigit() and tokens[1] in SMALL:
+        suffix = [tokens[1]] + suffix
+    scale = 1.0
+    for t in suffix:
+        scale *= SMALL.get(t) or LARGE[t]
+    written = value / scale
+    written = round(written, 10)
+    return written, "".join(suffix), scale

@@ -1,0 +1,240 @@
+"""Quantities in running text: a numeral, its unit, hedges, ranges, percent and fraction forms — and never
+the number-shaped things that are not quantities (dates, document numbers, ordinals, phone numbers …)."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from .lexicon import load_units, nonfigure_patterns, numeral_words
+from .numerals import CN_DIGITS, LARGE, NUMERAL, SMALL, evaluate
+from .textnorm import clean_with_offsets
+
+PRE_CAP = ("最高不超过", "不得超过", "不超过", "不高于", "不多于", "最高", "最多", "上限为", "上限", "限报", "限")
+PRE_FLOOR = ("不少于", "不低于", "至少", "最低", "最少")
+PRE_APPROX = ("将近", "接近", "近乎", "几乎", "大约", "约为", "超过", "突破", "多达", "不到", "不足", "达近", "近",
+              "约", "逾", "超", "或")
+POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
+RANGE_LINK = re.compile(r"\s*(?:~|～|-|—|–|－|至|到)\s*")
+VAGUE_BEFORE = "几数若"
+_CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
+PERCENT_WORD = re.compile(rf"(百|千)分之((?:\d+(?:\.\d+)?)|[{_CN_NUMERAL}点]+)")
+CN_FRACTION = re.compile(rf"([{_CN_NUMERAL}]+|\d+)分之([{_CN_NUMERAL}]+|\d+)")
+FRACTION = re.compile(r"(?<![\d/.])(\d{1,3})\s*/\s*(\d{1,4})(?![\d/])")
+
+
+@dataclass
+class Quantity:
+    value: float
+    value_max: float | None
+    unit: str | None
+    value_norm: float
+    value_max_norm: float | None
+    unit_norm: str | None
+    approx: bool
+    start: int
+    end: int
+    text: str
+    kind: str | None
+    qualifier: str | None
+    numeral: str
+    single_cn_digit: bool = False
+
+    def public(self, offsets: list[int] | None = None, source: str | None = None) -> dict:
+        out = asdict(self)
+        out.pop("single_cn_digit")
+        if offsets is not None:
+            out["start"] = offsets[self.start]
+            out["end"] = offsets[self.end - 1] + 1
+            out["text"] = source[out["start"]:out["end"]]
+        return out
+
+
+def tidy(x: float | None) -> float | None:
+    """Round away float noise (4.6亿 -> 46000 万元, not 45999.99999)."""
+    if x is None:
+        return None
+    return float(f"{x:.12g}")
+
+
+@lru_cache(maxsize=None)
+def _unit_regex() -> re.Pattern:
+    units = sorted(load_units(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(u) for u in units))
+
+
+@lru_cache(maxsize=None)
+def _numeral_word_regex() -> re.Pattern:
+    words = "|".join(re.escape(w) for w in numeral_words())
+    return re.compile(rf"(?<![\d{_CN_NUMERAL}])(?:{words})")
+
+
+def blocked_mask(text: str) -> bytearray:
+    """1 where a character belongs to a non-figure span (date, document number, ordinal …) or a numeral word."""
+    mask = bytearray(len(text))
+    for _, pattern in nonfigure_patterns():
+        for m in pattern.finditer(text):
+            mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    for m in _numeral_word_regex().finditer(text):
+        mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    return mask
+
+
+def _hedge_before(text: str, start: int) -> str | None:
+    head = text[max(0, start - 6):start]
+    for words, kind in ((PRE_CAP, "cap"), (PRE_FLOOR, "floor"), (PRE_APPROX, "approx")):
+        for w in words:
+            if head.endswith(w):
+                if w in ("限", "或", "超") and kind != "cap" and head[-2:-1] in ("无", "不", "局", "权"):
+                    continue
+                return kind
+    return None
+
+
+def _unit_at(text: str, pos: int) -> str | None:
+    m = _unit_regex().match(text, pos)
+    return m.group() if m else None
+
+
+def _norm(value: float, unit: str | None) -> tuple[float, str | None, str | None]:
+    if unit is None:
+        return tidy(value), None, None
+    info = load_units()[unit]
+    return tidy(value * info["factor"]), info["unit_norm"], info["kind"]
+
+
+def _numeral_kind(num) -> str:
+    if num.chinese and num.arabic:
+        return "mixed"
+    return "chinese" if num.chinese else "arabic"
+
+
+def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
+    """百分之十五, 千分之五, 三分之二 and 2/3: percent and fraction forms."""
+    found = []
+    for m in PERCENT_WORD.finditer(text):
+        if mask[m.start()]:
+            continue
+        num = evaluate(m.group(2))
+        if num is None:
+            continue
+        per = 1.0 if m.group(1) == "百" else 0.1
+        unit = "%" if per == 1.0 else "‰"
+        qualifier = _hedge_before(text, m.start())
+        found.append(Quantity(tidy(num.value), None, unit, tidy(num.value * per), None, "%",
+                              num.approx or qualifier == "approx", m.start(), m.end(), m.group(), "percent", qualifier,
+                              _numeral_kind(num)))
+    for m in CN_FRACTION.finditer(text):
+        if mask[m.start()] or m.group(1) in ("百", "千") or any(q.start <= m.start() < q.end for q in found):
+            continue
+        den, num = evaluate(m.group(1)), evaluate(m.group(2))
+        if den is None or num is None or den.value == 0:
+            continue
+        found.append(_fraction(num.value, den.value, m, text, "chinese"))
+    for m in FRACTION.finditer(text):
+        if mask[m.start()] or mask[m.end() - 1]:
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        if 0 < a < b:
+            found.append(_fraction(a, b, m, text, "arabic"))
+    return found
+
+
+def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
+    ratio = numerator / denominator
+    qualifier = _hedge_before(text, m.start())
+    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", qualifier == "approx", m.start(),
+                    m.end(), m.group(), "fraction", qualifier, numeral)
+
+
+def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
+    """All quantities of an already cleaned text (half-width, spaces squeezed), in order."""
+    if mask is None:
+        mask = blocked_mask(text)
+    found = _special_forms(text, mask)
+    taken = bytearray(len(text))
+    for q in found:
+        taken[q.start:q.end] = b"\x01" * (q.end - q.start)
+    for m in NUMERAL.finditer(text):
+        s, e = m.span()
+        if any(mask[s:e]) or any(taken[s:e]):
+            continue
+        q = _quantity(text, m, mask)
+        if q is not None:
+            taken[q.start:q.end] = b"\x01" * (q.end - q.start)
+            found.append(q)
+    found.sort(key=lambda q: q.start)
+    return found
+
+
+def _quantity(text: str, m: re.Match, mask: bytearray) -> Quantity | None:
+    s, e = m.span()
+    num = evaluate(m.group())
+    if num is None:
+        return None
+    before = text[s - 1] if s else " "
+    if before in VAGUE_BEFORE or text[e:e + 1] == "几" or (not num.has_digit and before in "上成"):
+        return None                                   # 几十, 数百, 上千, 十几: not a stated number
+    if before.isascii() and before.isalpha():
+        return None                                   # part of a code or model name (R2, G20)
+    sign = 1.0
+    if before in ("负", "−") or (before in "-－" and (s < 2 or not text[s - 2].isalnum())):
+        sign, s = -1.0, s - 1
+    value_max = None
+    end = e
+    link = RANGE_LINK.match(text, e)
+    if link:
+        second = NUMERAL.match(text, link.end())
+        if second and not any(mask[second.start():second.end()]):
+            other = evaluate(second.group())
+            if other is not None and _unit_at(text, second.end()):
+                value_max, end = other, second.end()
+    unit_base = _unit_at(text, end)
+    approx = num.approx or (value_max is not None and value_max.approx)
+    qualifier = _hedge_before(text, s)
+    if value_max is not None:
+        scale = value_max.scale if num.scale == 1 else num.scale
+        low, high = num.value * (scale if num.scale == 1 else 1), value_max.value
+        written, written_max, scale_text = low / scale, high / scale, value_max.scale_text or num.scale_text
+    else:
+        low, high = num.value, None
+        written, written_max, scale_text = num.written, None, num.scale_text
+    if unit_base is None:
+        if not _bare_is_number(num):
+            return None
+        unit_text, written, written_max = None, low, high
+    else:
+        unit_text = scale_text + unit_base
+        end += len(unit_base)
+        if text.startswith(POST_APPROX, end) and not text.startswith("多万", end):
+            approx = True
+    if num.value == 0 and not num.has_digit:
+        return None
+    value_norm, unit_norm, kind = _norm(sign * low, unit_base)
+    value_max_norm = _norm(sign * high, unit_base)[0] if high is not None else None
+    if qualifier == "approx":
+        approx = True
+    return Quantity(tidy(sign * written), tidy(sign * written_max) if written_max is not None else None, unit_text,
+                    value_norm, value_max_norm, unit_norm, approx, s, end, text[s:end], kind, qualifier,
+                    _numeral_kind(num), num.single_cn_digit)
+
+
+def _bare_is_number(num) -> bool:
+    """A bare numeral (no unit) counts only when it is unmistakably a number: Arabic, or a Chinese numeral
+    with a multiplier and a digit or hedge (两千四百五, 十余万) — not 一 of 统一, not 千万 of 千万不能."""
+    if num.arabic:
+        return True
+    if num.single_cn_digit:
+        return False
+    return num.value >= 10 and (num.has_digit or num.approx or num.multipliers >= 2)
+
+
+def parse_quantities(text: str) -> list[dict]:
+    """Quantities of any text, with offsets into that text.
+
+    Each: value, unit (as written, scale word included; None for a bare number), value_norm, unit_norm
+    (money in 万元 / 万美元, counts scaled to the base unit, fractions in %), approx, start, end, plus
+    value_max / value_max_norm for ranges, text, kind, qualifier (approx, cap, floor) and numeral.
+    """
+    clean, offsets = clean_with_offsets(text)
+    return [q.public(offsets, text) for q in scan(clean)]
