@@ -10,9 +10,13 @@ from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 YEAR = re.compile(r"(?<![\d〔\[［(（﹝.])((?:19|20)\d{2})\s*(?:年|～|~|—|-|至)")
 RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
                  "明年": 1, "次年": 1}
-RELATIVE = re.compile("|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)))
+# 比上年增加…, 同比: a comparison names the base year, not the year of the figure
+RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")")
 EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
+# a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
+COMPANY_AFTER = re.compile(r"^[^，。；、]{0,12}?(?:有限公司|有限责任公司|公司|集团|厂)")
+BENEFICIARY_BEFORE = re.compile(r"(?:受援地|对口支援|援助|支援|帮扶|落户|支持|用于)$")
 ANAPHOR = re.compile(r"他的公司|她的公司|他们的公司|该公司|该企业|该单位|我公司|我们|我(?=要|的|公司|们)")
 LOOKBACK_CHARS = 600
 
@@ -63,14 +67,18 @@ class Attributor:
         return "在" in before and bool(EVENT_AFTER.match(text[m.end():m.end() + 20]))
 
     def _is_counterparty(self, m: re.Match) -> bool:
-        return m.start() > 0 and self.ctx.text[m.start() - 1] in COUNTERPARTY_BEFORE
+        text = self.ctx.text
+        return (m.start() > 0 and text[m.start() - 1] in COUNTERPARTY_BEFORE
+                and bool(COMPANY_AFTER.match(text[m.end():m.end() + 16])))
 
     def _is_partner_role(self, m: re.Match) -> bool:
         text = self.ctx.text
-        before = text[m.start() - 1] if m.start() else ""
+        before = text[m.start() - 1] if m.start() else "\n"
         after = text[m.end():m.end() + 12]
         if before == "、" or after.startswith("、") or before == "在":
             return False
+        if before in "，,；;。！？\n" and re.match(r"^(?:省|市)(?![场民区级内外])", after):
+            return True                  # 深圳市在喀什设立…: the province or city opens the clause as its subject
         return any(p.match(after) for p in partner_role_patterns())
 
     def year(self, start: int) -> tuple[int | None, str]:
@@ -103,7 +111,8 @@ class Attributor:
             if usable and not (between.endswith("等") and not re.search(r"[与和就在对向同]", between)):
                 return region
         for r_start, r_end, region, usable in self.regions:
-            if end <= r_start < clause.end and usable:
+            if end <= r_start < clause.end and usable and (
+                    r_start < comma_clause.end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
                 return region
         if ANAPHOR.search(text, sentence.start, sentence.end):
             earlier = [r for r in self.regions if max(0, sentence.start - LOOKBACK_CHARS) <= r[0] < sentence.start and r[3]]
@@ -113,7 +122,9 @@ class Attributor:
 
     def partner(self, start: int, end: int) -> str | None:
         sentence = self.ctx.sentence(start)
-        inside = [p for p in self.partners if sentence.start <= p[0] < sentence.end]
+        clause = self.ctx.clause(start, end, breaks="；;。！？!?\n")
+        inside = [p for p in self.partners if clause.start <= p[0] < clause.end]
+        inside = inside or [p for p in self.partners if sentence.start <= p[0] < sentence.end]
         before = [p for p in inside if p[0] < start]
         if before:
             return before[-1][2]

@@ -70,7 +70,7 @@ def _joins(prev: str, nxt: str, width: int | None) -> bool:
         return display_width(prev) >= 0.8 * width
     if LIST_MARKER.match(prev):
         return False
-    return "，" in prev or "," in prev or len(prev) > 30
+    return "，" in prev or "," in prev or len(prev) > 60
 
 
 def _glue(left: str, right: str) -> str:
