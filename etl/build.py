@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -25,6 +26,13 @@ DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding"
                "sha256", "source", "text", "status", "error", "duplicate_of"]
 BATCH_ROWS = 50_000
 BATCH_DOC_CHARS = 32 * 1024 * 1024
+# A real report is at most ~60 thousand characters and ~2,000 numbers. Extraction time grows faster than
+# linearly with the figures of one text, so longer texts are extracted in parts, and giant ones not at all.
+PART_CHARS = 200_000
+PART_NUMBERS = 3_000
+MAX_TEXT_CHARS = 4_000_000
+_NUMBER = re.compile(r"\d+")
+_SENTENCE_END = "。！？；!?;"
 
 
 class BuildBusy(RuntimeError):
@@ -44,13 +52,22 @@ def _process(args: tuple[Path, Path, dict]) -> tuple[dict, list[dict]]:
            "status": doc.status, "error": "; ".join(notes) or None, "duplicate_of": None}
     if doc.status != "ok":
         return row, []
+    if len(doc.text) > MAX_TEXT_CHARS:
+        row.update(status="error", error=f"text is {len(doc.text) / 1e6:.1f} million characters, over the "
+                   f"{MAX_TEXT_CHARS / 1e6:.0f} million limit for one document: not loaded; split the file")
+        return row, []
     try:
         text = normalize_text(doc.text)
         row["text"], row["n_chars"] = text, len(text)
         row["title"] = row["title"] or infer_title(text, path.stem)
         if row["year"] is None:
             row["year"], row["year_source"] = infer_year(text, doc.rel_name)
-        figures = figures_of_document(text, row["year"])
+        parts = text_parts(text)
+        figures = _figures_in_parts(text, parts, row["year"])
+        if len(parts) > 1:
+            note = (f"long text ({len(text):,} characters) extracted in {len(parts)} parts; "
+                    "repeats and conflicts across parts are not merged")
+            row["error"] = "; ".join(filter(None, [row["error"], note]))
     except Exception as exc:  # one bad document must not stop the build
         row.update(status="error", error=f"extraction failed: {type(exc).__name__}: {exc}", text=None, n_chars=0)
         return row, []
@@ -58,6 +75,48 @@ def _process(args: tuple[Path, Path, dict]) -> tuple[dict, list[dict]]:
         f["doc_id"] = doc.doc_id
     row["n_figures"] = len(figures)
     return row, figures
+
+
+def text_parts(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of at most PART_CHARS characters and PART_NUMBERS numbers, cut at a paragraph end,
+    else a sentence end; one span for any text of ordinary length."""
+    numbers = [m.start() for m in _NUMBER.finditer(text)]
+    spans, start, k = [], 0, 0
+    while start < len(text):
+        while k < len(numbers) and numbers[k] < start:
+            k += 1
+        limit = start + PART_CHARS
+        if k + PART_NUMBERS < len(numbers):
+            limit = min(limit, numbers[k + PART_NUMBERS])
+        if limit >= len(text):
+            spans.append((start, len(text)))
+            break
+        half = start + (limit - start) // 2
+        cut = text.rfind("\n", half, limit)
+        if cut < 0:
+            cut = max(text.rfind(ch, half, limit) for ch in _SENTENCE_END)
+        end = cut + 1 if cut >= 0 else limit
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def _figures_in_parts(text: str, parts: list[tuple[int, int]], year: int | None) -> list[dict]:
+    if len(parts) == 1:
+        return figures_of_document(text, year)
+    figures, group_base = [], 0
+    for start, end in parts:
+        part = figures_of_document(text[start:end], year)
+        for f in part:
+            f["char_start"] += start
+            f["char_end"] += start
+            if f.get("sentence_start") is not None:
+                f["sentence_start"] += start
+            if f.get("conflict_group") is not None:
+                f["conflict_group"] += group_base
+        group_base = max([group_base] + [f["conflict_group"] for f in part if f.get("conflict_group") is not None])
+        figures.extend(part)
+    return figures
 
 
 def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int):

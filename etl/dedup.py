@@ -22,6 +22,10 @@ def _similar(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 6 and SequenceMatcher(None, a, b).ratio() >= 0.8)
 
 
+def _ends_sentence(text: str, figure: dict) -> bool:
+    return text[figure["char_end"]:figure["char_end"] + 1] in ("。", "！", "？", "；", "")
+
+
 def _completed(figure: dict, text: str) -> bool:
     """Planned and completed counts are different figures (6项 tasks set, 6项 completed)."""
     start = figure["char_start"]
@@ -47,7 +51,8 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
             if same_unit and same_place and same_facts and earlier["value_norm"] == fig["value_norm"]:
                 duplicate = True
                 break
-            if (same_unit and _similar(left, e_left) and _similar(right, e_right) and earlier["year"] == fig["year"]
+            if (same_unit and len(left) >= 8 and _similar(left, e_left) and earlier["year"] == fig["year"]
+                    and (_similar(right, e_right) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))
                     and earlier["value_norm"] != fig["value_norm"]):
                 group = earlier["conflict_group"] or next_group
                 if earlier["conflict_group"] is None:

@@ -62,6 +62,8 @@ def _is_caption(raw_line: str, line: str, prev: str | None, wrapped: bool) -> bo
 
 
 def _joins(prev: str, nxt: str, width: int | None) -> bool:
+    if prev[-1] in "0123456789.万亿千百" and not LIST_MARKER.match(nxt):
+        return True                      # a number never ends a paragraph: "政策25" + "项。"
     if ends_sentence(prev) or LIST_MARKER.match(nxt) or DATE_LINE.match(nxt) or DATE_LINE.match(prev):
         return False
     if width:

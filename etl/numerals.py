@@ -99,9 +99,7 @@ def evaluate(text: str) -> Numeral | None:
             unit = LARGE[tok]
             value = section + (pending or 0.0)
             if value == 0 and total == 0:
-                if i != 0:
-                    return None
-                value = 1.0                      # 万 at the start
+                return None                      # 万元, 亿元大关: a bare 万/亿 is never the number 1万
             if last_large is not None and unit > last_large:
                 total = (total + value) * unit   # 万亿, 三千万亿
             elif last_large is not None and unit == last_large and value == 0:

@@ -1,0 +1,33 @@
+"""extract_figures against tests/cases/figures.jsonl: each case lists every figure expected, in order, with
+the attributes it checks."""
+import json
+from pathlib import Path
+
+import pytest
+
+from etl import extract_figures
+
+CASES = [json.loads(l) for l in (Path(__file__).parent / "cases" / "figures.jsonl").read_text("utf-8").splitlines()
+         if l.strip()]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case(case):
+    found = extract_figures(case["text"], year=case["year"])
+    got = [(f["value_norm"], f["unit_norm"]) for f in found]
+    assert len(found) == len(case["figures"]), got
+    for want, fig in zip(case["figures"], found):
+        for key, value in want.items():
+            if key == "value_norm":
+                assert fig[key] == pytest.approx(value, abs=0.01), (key, fig)
+            else:
+                assert fig[key] == value, (key, fig["text"], fig[key])
+
+
+def test_offsets_point_into_the_normalised_text():
+    from etl.normalize import normalize_text
+    raw = "新上项目计划总投资14367.85万\n元，引进高级人才 45人。"
+    text = normalize_text(raw)
+    for fig in extract_figures(raw, year=2016):
+        assert text[fig["char_start"]:fig["char_end"]] == fig["text"]
+        assert fig["text"] in fig["sentence"]

@@ -1,0 +1,41 @@
+"""parse_quantities against tests/cases/quantities.jsonl: one case per line, the input text is the test id."""
+import json
+from pathlib import Path
+
+import pytest
+
+from etl import parse_quantities
+
+CASES = [json.loads(l) for l in (Path(__file__).parent / "cases" / "quantities.jsonl").read_text("utf-8").splitlines()
+         if l.strip()]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"] for c in CASES])
+def test_quantity(case):
+    found = parse_quantities(case["text"])
+    if case.get("expect_none"):
+        assert found == []
+        return
+    assert len(found) == 1, found
+    q = found[0]
+    assert q["value_norm"] == pytest.approx(case["value_norm"], rel=1e-9, abs=0.01)
+    assert q["unit_norm"] == case["unit_norm"]
+    assert q["approx"] == case.get("approx", False)
+    for key in ("value", "unit", "value_max_norm"):
+        if key in case:
+            assert q[key] == (pytest.approx(case[key]) if isinstance(case[key], float | int) else case[key])
+    span = case.get("span", case["text"].lstrip("约近超过突破增长"))
+    assert case["text"][q["start"]:q["end"]] == span
+    if case["unit_norm"] is None:
+        assert q["unit"] is None
+
+
+def test_offsets_point_into_the_input_after_cleanup():
+    text = "引进先进技术成果和专利１２７ 项，总投资 5 000万元。"
+    spans = [text[q["start"]:q["end"]] for q in parse_quantities(text)]
+    assert spans == ["１２７ 项", "5 000万元"]
+
+
+def test_several_quantities_in_running_text_keep_their_order():
+    found = parse_quantities("2016年安排新上项目122项，新上项目计划总投资14367.85万元，引进高级人才45人。")
+    assert [(q["value_norm"], q["unit_norm"]) for q in found] == [(122, "项"), (14367.85, "万元"), (45, "人")]
