@@ -1,0 +1,82 @@
+"""Serve the yearbook dashboard: python app.py [--db PATH] [--host H] [--port P]."""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+
+from dashboards import _queries as q
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DB = ROOT / "data" / "curated" / "yearbook.duckdb"
+RAW_DIR = ROOT / "data" / "raw"
+NAV = [("/", "总览 Overview"), ("/trends", "趋势 Trends"), ("/regions", "地区 Regions"),
+       ("/partners", "援疆省市 Partners"), ("/figures", "数据 Figures"), ("/documents", "文档 Documents"),
+       ("/sql", "SQL 查询")]
+
+
+def _newest_raw_mtime(raw_dir: Path) -> float:
+    times = [p.stat().st_mtime for p in raw_dir.rglob("*") if p.is_file()]
+    return max(times + [raw_dir.stat().st_mtime])
+
+
+def ensure_database(db: Path = DEFAULT_DB, raw_dir: Path = RAW_DIR) -> None:
+    """Build the default database when it is missing or older than the raw folder."""
+    if not raw_dir.is_dir() or (db.exists() and db.stat().st_mtime >= _newest_raw_mtime(raw_dir)):
+        return
+    print(f"building {db} from {raw_dir} ...", file=sys.stderr)
+    try:
+        from etl.build import build
+        counts = build(raw_dir, db)
+        print(f"built: {counts}", file=sys.stderr)
+    except Exception as exc:  # the pages explain a missing database; serving beats dying here
+        print(f"warning: could not build {db}: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def navbar() -> html.Nav:
+    """Links to the registered pages in a fixed order (/sql appears once its page module exists)."""
+    paths = {p["path"] for p in dash.page_registry.values()}
+    links = [dcc.Link(label, href=path, className="nav-link") for path, label in NAV if path in paths]
+    return html.Nav([html.Span("新疆科技援疆数据", className="brand")] + links, className="navbar")
+
+
+def create_app(db_path: str | Path) -> Dash:
+    q.DB.configure(db_path)
+    app = Dash(__name__, use_pages=True, pages_folder=str(ROOT / "dashboards" / "pages"),
+               assets_folder=str(ROOT / "dashboards" / "assets"), suppress_callback_exceptions=True,
+               title="新疆科技援疆数据")
+    app.layout = html.Div([navbar(), html.Main(dash.page_container, className="content")])
+    return app
+
+
+def _warm_kaleido() -> None:
+    try:
+        from dashboards._exports import _ensure_kaleido, _kaleido_lock
+        with _kaleido_lock:
+            _ensure_kaleido()
+    except Exception as exc:  # exports will report it
+        print(f"warning: kaleido not started: {exc}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="新疆科技援疆数据 dashboard")
+    parser.add_argument("--db", type=Path, help=f"DuckDB file (default {DEFAULT_DB.relative_to(ROOT)}, built if needed)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--no-kaleido-warmup", action="store_true", help="start the image renderer on first export")
+    args = parser.parse_args(argv)
+    if args.db is None:
+        ensure_database()
+    app = create_app(args.db or DEFAULT_DB)
+    if not args.no_kaleido_warmup:
+        threading.Thread(target=_warm_kaleido, daemon=True).start()
+    app.run(host=args.host, port=args.port, debug=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

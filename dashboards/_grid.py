@@ -1,0 +1,85 @@
+"""Server-side paging for the figures grid: AG Grid's sort and filter models turned into safe SQL."""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import _queries as q
+from ._source import metric_label, value_text
+
+TEXT_OPS = {"contains": ("LIKE", "%{}%"), "equals": ("=", "{}"), "startsWith": ("LIKE", "{}%"),
+            "endsWith": ("LIKE", "%{}"), "notContains": ("NOT LIKE", "%{}%"), "notEqual": ("<>", "{}")}
+NUM_OPS = {"equals": "=", "notEqual": "<>", "greaterThan": ">", "greaterThanOrEqual": ">=", "lessThan": "<",
+           "lessThanOrEqual": "<="}
+TEXT_COLUMNS = {"metric", "subject", "text", "unit_norm", "region", "partner", "scope", "sentence", "title"}
+NUMBER_COLUMNS = {"figure_id", "year", "value_norm", "value"}
+EXPORT_ROWS = 10_000
+
+
+def _column(col: str) -> str:
+    return "d.title" if col == "title" else f"f.{col}"
+
+
+def filter_sql(model: dict | None) -> tuple[str, list]:
+    """AND of the grid's column filters; unknown columns and operators are ignored."""
+    clauses, params = ["TRUE"], []
+    for col, spec in (model or {}).items():
+        conds = spec.get("conditions") or [spec]
+        parts = []
+        for c in conds:
+            op = c.get("type")
+            if col in TEXT_COLUMNS and op in TEXT_OPS and c.get("filter") not in (None, ""):
+                sql_op, pattern = TEXT_OPS[op]
+                escaped = str(c["filter"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                parts.append(f"{_column(col)} {sql_op} ? ESCAPE '\\'" if "LIKE" in sql_op else f"{_column(col)} {sql_op} ?")
+                params.append(pattern.format(escaped) if "LIKE" in sql_op else str(c["filter"]))
+            elif col in NUMBER_COLUMNS and op in NUM_OPS and c.get("filter") is not None:
+                parts.append(f"{_column(col)} {NUM_OPS[op]} ?")
+                params.append(float(c["filter"]))
+            elif col in NUMBER_COLUMNS and op == "inRange" and c.get("filter") is not None:
+                parts.append(f"{_column(col)} BETWEEN ? AND ?")
+                params += [float(c["filter"]), float(c.get("filterTo", c["filter"]))]
+        if parts:
+            joiner = " OR " if spec.get("operator") == "OR" else " AND "
+            clauses.append("(" + joiner.join(parts) + ")")
+    return " AND ".join(clauses), params
+
+
+def order_of(sort_model: list | None) -> list[tuple[str, bool]]:
+    return [(s["colId"], s.get("sort") == "desc") for s in (sort_model or []) if s.get("colId") in q.SORTABLE]
+
+
+def display_rows(frame: pd.DataFrame) -> list[dict]:
+    """Grid rows: original value with unit, normalised value, labels, flags."""
+    out = []
+    for r in frame.itertuples(index=False):
+        out.append({"figure_id": int(r.figure_id), "year": None if pd.isna(r.year) else int(r.year),
+                    "metric": metric_label(r.metric), "subject": r.subject, "value": value_text(r).split(" → ")[0],
+                    "value_norm": None if pd.isna(r.value_norm) else float(r.value_norm),
+                    "unit_norm": r.unit_norm, "conversion": value_text(r),
+                    "approx": "约" if r.approx else "", "conflict": f"冲突组 {int(r.conflict_group)}" if r.conflict
+                    and not pd.isna(r.conflict_group) else ("冲突" if r.conflict else ""),
+                    "region": r.region if isinstance(r.region, str) else "全疆/未指明",
+                    "partner": r.partner if isinstance(r.partner, str) else "",
+                    "scope": "单个项目" if r.scope == "project" else "总量", "sentence": r.sentence,
+                    "title": r.title, "text": r.text})
+    return out
+
+
+def page(f: q.Filters, request: dict) -> dict:
+    start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
+    extra, params = filter_sql(request.get("filterModel"))
+    rows = q.figure_rows(f, order_of(request.get("sortModel")), start, max(1, min(end - start, 500)), extra, params)
+    count = q.count_figures(f, extra, params)
+    return {"rowData": display_rows(rows), "rowCount": count}
+
+
+def export_frame(f: q.Filters, request: dict | None) -> pd.DataFrame:
+    request = request or {}
+    extra, params = filter_sql(request.get("filterModel"))
+    rows = q.figure_rows(f, order_of(request.get("sortModel")), 0, EXPORT_ROWS, extra, params)
+    frame = pd.DataFrame(display_rows(rows))
+    names = {"figure_id": "编号", "year": "年份", "metric": "指标", "subject": "事项", "value": "原文数值",
+             "value_norm": "标准化数值", "unit_norm": "标准化单位", "conversion": "换算", "approx": "约数",
+             "conflict": "冲突", "region": "地区", "partner": "援疆省市", "scope": "范围", "sentence": "原句",
+             "title": "文档", "text": "原文片段"}
+    return frame.rename(columns=names) if len(frame) else pd.DataFrame(columns=list(names.values()))

@@ -1,0 +1,272 @@
+"""Every SQL statement the pages run, parameterised, against the read-only database of _db."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ._db import Database, DatabaseUnavailable  # noqa: F401  (re-exported for the pages)
+
+DB = Database(os.environ.get("YEARBOOK_DB") or None)
+NO_REGION = "__none__"   # filter value meaning "figures with no region (全疆/未指明)"
+NO_PARTNER = "__none__"
+TOP_GROUPS = 8
+SOURCE_ROWS = 2000       # cap on the sources sheet of exports
+FIGURE_COLUMNS = ("figure_id", "year", "metric", "subject", "value", "value_max", "unit", "value_norm",
+                  "value_max_norm", "unit_norm", "approx", "conflict", "conflict_group", "region", "partner",
+                  "scope", "text", "sentence", "doc_id")
+SORTABLE = set(FIGURE_COLUMNS) | {"title"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every page filters on; None or empty means 'all'."""
+    metric: str | None = None
+    unit: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    regions: tuple = field(default_factory=tuple)
+    partners: tuple = field(default_factory=tuple)
+    scope: str | None = None
+
+    def without(self, *names: str) -> "Filters":
+        """The same filters with some fields cleared."""
+        blank = {"regions": (), "partners": ()}
+        return Filters(**{k: (blank.get(k) if k in names else getattr(self, k)) for k in self.__dataclass_fields__})
+
+
+def _in_list(column: str, values: tuple, none_token: str, clauses: list, params: list) -> None:
+    named = [v for v in values if v != none_token]
+    parts = []
+    if named:
+        parts.append(f"list_contains(?::VARCHAR[], {column})")
+        params.append(named)
+    if none_token in values:
+        parts.append(f"{column} IS NULL")
+    if parts:
+        clauses.append("(" + " OR ".join(parts) + ")")
+
+
+def where(f: Filters, alias: str = "") -> tuple[str, list]:
+    """WHERE clause (fixed fragments only) and its parameters for the filters."""
+    a = f"{alias}." if alias else ""
+    clauses, params = ["TRUE"], []
+    for column, value in ((f"{a}metric", f.metric), (f"{a}unit_norm", f.unit), (f"{a}scope", f.scope)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if f.year_from is not None:
+        clauses.append(f"{a}year >= ?")
+        params.append(int(f.year_from))
+    if f.year_to is not None:
+        clauses.append(f"{a}year <= ?")
+        params.append(int(f.year_to))
+    _in_list(f"{a}region", f.regions, NO_REGION, clauses, params)
+    _in_list(f"{a}partner", f.partners, NO_PARTNER, clauses, params)
+    return " AND ".join(clauses), params
+
+
+# ---- options and facts -------------------------------------------------------------------------
+
+def metrics() -> pd.DataFrame:
+    return DB.frame("SELECT metric, label_zh, label_en, core FROM metrics ORDER BY NOT core, metric")
+
+
+def units(metric: str | None) -> pd.DataFrame:
+    return DB.frame("SELECT unit_norm, count(*) AS n FROM figures WHERE unit_norm IS NOT NULL "
+                    "AND (? IS NULL OR metric = ?) GROUP BY unit_norm ORDER BY n DESC, unit_norm",
+                    [metric, metric])
+
+
+def regions() -> list[str]:
+    return DB.frame("SELECT region, count(*) AS n FROM figures WHERE region IS NOT NULL "
+                    "GROUP BY region ORDER BY n DESC")["region"].tolist()
+
+
+def partners() -> list[str]:
+    return DB.frame("SELECT partner, count(*) AS n FROM figures WHERE partner IS NOT NULL "
+                    "GROUP BY partner ORDER BY n DESC")["partner"].tolist()
+
+
+def year_range() -> tuple[int | None, int | None]:
+    row = DB.frame("SELECT min(year) AS lo, max(year) AS hi FROM figures").iloc[0]
+    return (None if pd.isna(row.lo) else int(row.lo)), (None if pd.isna(row.hi) else int(row.hi))
+
+
+def build_info() -> dict:
+    return dict(DB.frame("SELECT key, value FROM build_info").itertuples(index=False, name=None))
+
+
+def totals() -> dict:
+    row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
+                   "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
+    return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
+
+
+# ---- aggregates for charts ---------------------------------------------------------------------
+
+def trend(f: Filters, split: str | None = None) -> pd.DataFrame:
+    """year, grp, total, n, any_approx, any_conflict; grp is the top regions/partners, the rest '其他'."""
+    w, p = where(f)
+    if split not in ("region", "partner"):
+        return DB.frame(f"SELECT year, '合计' AS grp, sum(value_norm) AS total, count(*) AS n, "
+                        f"bool_or(approx) AS any_approx, bool_or(conflict) AS any_conflict FROM figures "
+                        f"WHERE {w} AND year IS NOT NULL GROUP BY year ORDER BY year", p)
+    label = "'全疆/未指明'" if split == "region" else "'未指明'"
+    sql = (f"WITH base AS (SELECT year, coalesce({split}, {label}) AS g, value_norm, approx, conflict "
+           f"FROM figures WHERE {w} AND year IS NOT NULL), "
+           f"top AS (SELECT g FROM base GROUP BY g ORDER BY sum(value_norm) DESC NULLS LAST LIMIT ?) "
+           f"SELECT year, CASE WHEN g IN (SELECT g FROM top) THEN g ELSE '其他' END AS grp, "
+           f"sum(value_norm) AS total, count(*) AS n, bool_or(approx) AS any_approx, "
+           f"bool_or(conflict) AS any_conflict FROM base GROUP BY ALL ORDER BY year, grp")
+    return DB.frame(sql, p + [TOP_GROUPS])
+
+
+def by_column(f: Filters, column: str) -> pd.DataFrame:
+    """region or partner: total, n, flags per value (null region shown as 全疆/未指明)."""
+    if column not in ("region", "partner"):
+        raise ValueError(column)
+    w, p = where(f)
+    label = "'全疆/未指明'" if column == "region" else "'未指明'"
+    return DB.frame(f"SELECT coalesce({column}, {label}) AS name, sum(value_norm) AS total, count(*) AS n, "
+                    f"bool_or(approx) AS any_approx, bool_or(conflict) AS any_conflict FROM figures "
+                    f"WHERE {w} GROUP BY ALL ORDER BY total DESC NULLS LAST", p)
+
+
+def links(f: Filters) -> pd.DataFrame:
+    """partner -> region totals for figures that name a partner."""
+    w, p = where(f)
+    return DB.frame(f"SELECT partner, coalesce(region, '未指明') AS region, sum(value_norm) AS total, "
+                    f"count(*) AS n FROM figures WHERE {w} AND partner IS NOT NULL GROUP BY ALL "
+                    f"ORDER BY total DESC NULLS LAST", p)
+
+
+def headlines(f: Filters) -> pd.DataFrame:
+    """Per metric, unit and year: the largest figure (the card's figure) and how many there are."""
+    w, p = where(f.without("metric", "unit"))
+    return DB.frame(f"SELECT metric, unit_norm, year, max(value_norm) AS top, arg_max(figure_id, value_norm) "
+                    f"AS figure_id, count(*) AS n FROM figures WHERE {w} AND year IS NOT NULL "
+                    f"AND value_norm IS NOT NULL GROUP BY ALL", p)
+
+
+# ---- figures and their sources -----------------------------------------------------------------
+
+def count_figures(f: Filters, extra: str = "TRUE", extra_params: list | None = None) -> int:
+    w, p = where(f, "f")
+    return int(DB.frame(f"SELECT count(*) AS n FROM figures f WHERE {w} AND {extra}",
+                        p + (extra_params or [])).iloc[0, 0])
+
+
+def figure_rows(f: Filters, order: list[tuple[str, bool]], start: int, limit: int,
+                extra: str = "TRUE", extra_params: list | None = None) -> pd.DataFrame:
+    """A page of figures with their document title; order is [(column, descending)] of SORTABLE columns."""
+    w, p = where(f, "f")
+    keys = [f"{'d.title' if c == 'title' else 'f.' + c} {'DESC' if desc else 'ASC'} NULLS LAST"
+            for c, desc in order if c in SORTABLE] + ["f.figure_id"]
+    cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+    return DB.frame(f"SELECT {cols}, d.title, d.year AS doc_year FROM figures f "
+                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id WHERE {w} AND {extra} "
+                    f"ORDER BY {', '.join(keys)} LIMIT ? OFFSET ?",
+                    p + (extra_params or []) + [int(limit), int(start)])
+
+
+def point_figures(f: Filters, year=None, region=None, partner=None, limit: int = 20) -> tuple[pd.DataFrame, int]:
+    """The figures behind one chart point (largest first) and how many there are."""
+    extra, params = ["TRUE"], []
+    if year is not None:
+        extra.append("f.year = ?")
+        params.append(int(year))
+    for column, value, unnamed in (("region", region, ("全疆/未指明", "未指明")), ("partner", partner, ("未指明",))):
+        if value in unnamed:
+            extra.append(f"f.{column} IS NULL")
+        elif value is not None and value != "其他":
+            extra.append(f"f.{column} = ?")
+            params.append(value)
+    clause = " AND ".join(extra)
+    rows = figure_rows(f, [("value_norm", True)], 0, limit, clause, params)
+    return rows, count_figures(f, clause, params)
+
+
+def figures_by_id(ids: list[int]) -> pd.DataFrame:
+    cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+    return DB.frame(f"SELECT {cols}, f.char_start, f.char_end, d.title, d.year AS doc_year, d.file_name, "
+                    f"d.source FROM figures f LEFT JOIN documents d ON d.doc_id = f.doc_id "
+                    f"WHERE list_contains(?::INTEGER[], f.figure_id) ORDER BY f.figure_id",
+                    [[int(i) for i in ids]])
+
+
+def context(figure_id: int, reach: int = 1500) -> dict | None:
+    """The paragraph around a figure: text before, the figure, text after (offsets into documents.text)."""
+    df = DB.frame("SELECT f.char_start, f.char_end, greatest(f.char_start - ?, 0) AS lo, "
+                  "substr(d.text, greatest(f.char_start - ?, 0) + 1, f.char_end - greatest(f.char_start - ?, 0) + ?) "
+                  "AS window FROM figures f JOIN documents d ON d.doc_id = f.doc_id WHERE f.figure_id = ?",
+                  [reach, reach, reach, reach, int(figure_id)])
+    if df.empty or df.window.iloc[0] is None:
+        return None
+    r = df.iloc[0]
+    text, s, e = r.window, int(r.char_start - r.lo), int(r.char_end - r.lo)
+    head = text[:s]
+    cut = max(head.rfind("\n"), -1) + 1
+    tail = text[e:]
+    end = tail.find("\n")
+    return {"before": head[cut:], "figure": text[s:e], "after": tail if end < 0 else tail[:end]}
+
+
+def conflict_candidates(ids: list[int]) -> pd.DataFrame:
+    """Every figure sharing a conflict group (and document) with one of ids."""
+    cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+    return DB.frame(f"SELECT {cols}, d.title, d.year AS doc_year FROM figures f "
+                    f"JOIN (SELECT DISTINCT doc_id, conflict_group FROM figures "
+                    f"WHERE list_contains(?::INTEGER[], figure_id) AND conflict_group IS NOT NULL) g "
+                    f"ON g.doc_id = f.doc_id AND g.conflict_group = f.conflict_group "
+                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id ORDER BY f.conflict_group, f.figure_id",
+                    [[int(i) for i in ids]])
+
+
+def sources(f: Filters, limit: int = SOURCE_ROWS) -> pd.DataFrame:
+    """Document, year and sentence of the figures under the filters (largest first, capped)."""
+    w, p = where(f, "f")
+    return DB.frame(f"SELECT f.figure_id AS 编号, d.title AS 文档, d.file_name AS 文件, f.year AS 年份, "
+                    f"f.text AS 原文数字, f.sentence AS 原句 FROM figures f LEFT JOIN documents d "
+                    f"ON d.doc_id = f.doc_id WHERE {w} ORDER BY f.value_norm DESC NULLS LAST, f.figure_id "
+                    f"LIMIT ?", p + [int(limit)])
+
+
+# ---- documents and coverage --------------------------------------------------------------------
+
+def documents() -> pd.DataFrame:
+    return DB.frame("SELECT doc_id, file_name, title, year, status, error, n_figures, n_chars, encoding, "
+                    "duplicate_of, source FROM documents ORDER BY year NULLS LAST, file_name")
+
+
+def coverage_metric_year(f: Filters) -> pd.DataFrame:
+    """metric x year (every year with a document or a figure): n_figures, n_zero, docs_ok, docs_failed."""
+    w, p = where(f.without("metric", "unit"))
+    return DB.frame(
+        "WITH years AS (SELECT DISTINCT year FROM documents WHERE year IS NOT NULL "
+        "UNION SELECT DISTINCT year FROM figures WHERE year IS NOT NULL), "
+        "docs AS (SELECT year, count(*) FILTER (WHERE status = 'ok') AS docs_ok, "
+        "count(*) FILTER (WHERE status NOT IN ('ok', 'duplicate')) AS docs_failed FROM documents GROUP BY year), "
+        "fig AS (SELECT metric, year, count(*) AS n_figures, count(*) FILTER (WHERE value_norm = 0) AS n_zero "
+        f"FROM figures WHERE {w} AND year IS NOT NULL GROUP BY ALL) "
+        "SELECT m.metric, m.label_zh, y.year, coalesce(fig.n_figures, 0) AS n_figures, "
+        "coalesce(fig.n_zero, 0) AS n_zero, coalesce(docs.docs_ok, 0) AS docs_ok, "
+        "coalesce(docs.docs_failed, 0) AS docs_failed FROM metrics m CROSS JOIN years y "
+        "LEFT JOIN fig ON fig.metric = m.metric AND fig.year = y.year LEFT JOIN docs ON docs.year = y.year "
+        "WHERE (? IS NULL OR y.year >= ?) AND (? IS NULL OR y.year <= ?) "
+        "ORDER BY NOT m.core, m.metric, y.year", p + [f.year_from, f.year_from, f.year_to, f.year_to])
+
+
+def coverage_region_year(f: Filters) -> pd.DataFrame:
+    """region x year for the filtered figures: n_figures, n_zero (the page adds the empty cells)."""
+    w, p = where(f.without("unit"))
+    return DB.frame(f"SELECT coalesce(region, '全疆/未指明') AS region, year, count(*) AS n_figures, "
+                    f"count(*) FILTER (WHERE value_norm = 0) AS n_zero FROM figures "
+                    f"WHERE {w} AND year IS NOT NULL GROUP BY ALL ORDER BY region, year", p)
+
+
+def document_years() -> pd.DataFrame:
+    return DB.frame("SELECT year, count(*) FILTER (WHERE status = 'ok') AS docs_ok, "
+                    "count(*) FILTER (WHERE status NOT IN ('ok', 'duplicate')) AS docs_failed "
+                    "FROM documents WHERE year IS NOT NULL GROUP BY year")

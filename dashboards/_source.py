@@ -1,0 +1,88 @@
+"""The source view: document title, year, and the figure highlighted in its paragraph, with its original
+unit, its conversion, an approx mark and every candidate value when documents disagree."""
+from __future__ import annotations
+
+import pandas as pd
+from dash import html
+
+from . import _queries as q
+from ._charts import fmt
+
+METRIC_LABELS_FALLBACK = {"projects": "项目数", "investment": "投资/经费", "patents": "专利/成果",
+                          "trainees": "培养/引进人才", "fund_size": "基金规模", "enterprises": "企业数", "other": "其他"}
+
+
+def metric_label(metric: str) -> str:
+    try:
+        labels = dict(q.metrics()[["metric", "label_zh"]].itertuples(index=False))
+    except q.DatabaseUnavailable:
+        labels = {}
+    return labels.get(metric) or METRIC_LABELS_FALLBACK.get(metric, metric)
+
+
+def value_text(row) -> str:
+    """'1.2 亿元 → 12,000 万元' : as written, then normalised."""
+    written = fmt(row.value) + ("～" + fmt(row.value_max) if pd.notna(row.value_max) else "") + (row.unit or "")
+    norm = fmt(row.value_norm) + ("～" + fmt(row.value_max_norm) if pd.notna(row.value_max_norm) else "")
+    norm = f"{norm} {row.unit_norm or ''}".strip()
+    return written if written.replace(" ", "") == norm.replace(" ", "") else f"{written} → {norm}"
+
+
+def badges(row) -> list:
+    out = []
+    if bool(row.approx):
+        out.append(html.Span("约数 approx", className="badge approx", title="原文含“余、多、近、约、超过”等"))
+    if bool(row.conflict):
+        out.append(html.Span("冲突 conflict", className="badge conflict", title="同一文档对同一事项给出不同数值"))
+    if row.scope == "project":
+        out.append(html.Span("单个项目", className="badge"))
+    return out
+
+
+def paragraph(row) -> html.P:
+    ctx = q.context(int(row.figure_id))
+    if ctx is None:  # no document text: fall back to the stored sentence
+        sentence, span = row.sentence or "", row.text or ""
+        i = sentence.find(span) if span else -1
+        ctx = {"before": sentence[:max(i, 0)], "figure": span if i >= 0 else "",
+               "after": sentence[i + len(span):] if i >= 0 else sentence}
+    return html.P([ctx["before"], html.Mark(ctx["figure"], className="hl"), ctx["after"]], className="paragraph")
+
+
+def candidates_table(frame: pd.DataFrame) -> html.Table:
+    head = html.Tr([html.Th(h) for h in ("冲突组", "候选值", "年份", "原句", "文档")])
+    body = [html.Tr([html.Td(int(r.conflict_group)), html.Td(value_text(r)), html.Td(_year(r.year)),
+                     html.Td(r.sentence), html.Td(r.title or r.doc_id)]) for r in frame.itertuples(index=False)]
+    return html.Table([head] + body, className="candidates")
+
+
+def _year(value) -> str:
+    return "—" if value is None or pd.isna(value) else str(int(value))
+
+
+def figure_card(row, candidates: pd.DataFrame) -> html.Div:
+    where = " · ".join(x for x in (row.region if isinstance(row.region, str) else "全疆/未指明",
+                                   row.partner if isinstance(row.partner, str) else None) if x)
+    parts = [
+        html.Div([html.Strong(f"{metric_label(row.metric)}：{value_text(row)}", className="value"), *badges(row)]),
+        html.Div(f"{_year(row.year)}年 · {where} · {row.subject or ''}", className="meta"),
+        html.Div([html.Span("文档："), html.B(row.title or row.doc_id),
+                  html.Span(f"（{_year(row.doc_year)}年，编号 {int(row.figure_id)}）")], className="doc"),
+        paragraph(row),
+    ]
+    mine = candidates[candidates["conflict_group"] == row.conflict_group] if bool(row.conflict) else candidates[:0]
+    if len(mine):
+        parts += [html.Div("该文档对此事项的全部候选值：", className="meta"), candidates_table(mine)]
+    return html.Div(parts, className="source-card", **{"data-figure-id": str(int(row.figure_id))})
+
+
+def source_panel(ids: list[int], heading: str, total: int | None = None) -> list:
+    """Children of a page's source area for these figure ids."""
+    if not ids:
+        return [html.Div("点击图中的点或选择表格中的行，查看数字的原文出处。", className="hint")]
+    order = {int(i): k for k, i in enumerate(ids)}
+    rows = q.figures_by_id(ids)
+    rows = rows.iloc[rows["figure_id"].map(order).argsort()]
+    candidates = q.conflict_candidates([int(i) for i in rows.loc[rows["conflict"], "figure_id"]])
+    more = f"（共 {total:,} 条，显示数值最大的 {len(rows)} 条）" if total and total > len(rows) else ""
+    return [html.H4(f"出处 Source · {heading}{more}")] + [figure_card(r, candidates) for r in rows.itertuples(index=False)]

@@ -1,0 +1,114 @@
+"""文档 Documents: the loaded files, their status and figure counts, and coverage matrices that tell a
+reported zero from 'not reported' (no document for the year) and 'not extracted'."""
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Output, callback, dcc, html
+
+from .. import _charts as ch
+from .. import _filters as flt
+from .. import _page as pg
+from .. import _queries as q
+
+dash.register_page(__name__, path="/documents", name="文档 Documents", title="文档 · 科技援疆数据", order=5)
+P = "documents"
+STATES = [("未报告（该年没有文档）", "#eeeeee"), ("未提取（有文档，未抽取到）", "#f6c28b"),
+          ("文档读取失败", "#e06666"), ("报告为零", "#9fc5e8"), ("有数字", "#2e6da4")]
+STATUS_ZH = {"ok": "已载入", "duplicate": "重复", "empty": "空文件", "binary": "二进制", "error": "错误"}
+COLUMNS = [{"field": "status_zh", "headerName": "状态", "width": 90}, {"field": "file_name", "headerName": "文件"},
+           {"field": "title", "headerName": "标题", "width": 280}, {"field": "year", "headerName": "年份", "width": 90},
+           {"field": "n_figures", "headerName": "数字条数", "width": 100}, {"field": "n_chars", "headerName": "字数",
+                                                                            "width": 90},
+           {"field": "encoding", "headerName": "编码", "width": 100}, {"field": "error", "headerName": "错误/说明",
+                                                                         "width": 320}]
+
+
+def _state(n, zero, docs_ok, docs_failed) -> int:
+    if n > 0:
+        return 3 if zero == n else 4
+    if docs_ok > 0:
+        return 1
+    return 2 if docs_failed > 0 else 0
+
+
+def coverage_figure(cells: pd.DataFrame, rows: str, f: q.Filters, title: str) -> go.Figure:
+    if cells.empty:
+        return ch.empty(title, f, "当前筛选条件下没有年份可显示：请放宽年份范围。")
+    cells = cells.assign(state=[_state(*v) for v in cells[["n_figures", "n_zero", "docs_ok", "docs_failed"]]
+                                .itertuples(index=False)])
+    z = cells.pivot_table(index=rows, columns="year", values="state", aggfunc="max", sort=False)
+    n = cells.pivot_table(index=rows, columns="year", values="n_figures", aggfunc="sum", sort=False).reindex_like(z)
+    text = [[(str(int(c)) if s >= 3 else "") for s, c in zip(zr, nr)] for zr, nr in zip(z.to_numpy(), n.to_numpy())]
+    hover = [[f"{r} · {y}年：{STATES[int(s)][0]}，{int(c)} 条" for y, s, c in zip(z.columns, zr, nr)]
+             for r, zr, nr in zip(z.index, z.to_numpy(), n.to_numpy())]
+    scale = []
+    for i, (_, colour) in enumerate(STATES):
+        scale += [[i / len(STATES), colour], [(i + 1) / len(STATES), colour]]
+    fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[int(c) for c in z.columns], y=list(z.index), text=text,
+                               texttemplate="%{text}", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+                               zmin=-0.5, zmax=len(STATES) - 0.5, colorscale=scale,
+                               colorbar={"tickvals": list(range(len(STATES))), "ticktext": [s for s, _ in STATES],
+                                         "title": "状态"}))
+    fig.update_xaxes(title="年份", tickformat="d", dtick=1)
+    fig.update_yaxes(type="category", autorange="reversed")
+    return ch.base_layout(fig, title, f, int(cells["n_figures"].sum()), height=max(380, 26 * len(z) + 220))
+
+
+def region_cells(f: q.Filters) -> pd.DataFrame:
+    figs = q.coverage_region_year(f)
+    years = q.document_years()
+    lo, hi = f.year_from, f.year_to
+    all_years = sorted(set(years["year"].astype(int)) | set(figs["year"].astype(int)))
+    all_years = [y for y in all_years if (lo is None or y >= lo) and (hi is None or y <= hi)]
+    regions = sorted(set(figs["region"])) or ["全疆/未指明"]
+    grid = pd.MultiIndex.from_product([regions, all_years], names=["region", "year"]).to_frame(index=False)
+    out = grid.merge(figs, how="left", on=["region", "year"]).merge(years, how="left", on="year")
+    return out.fillna({"n_figures": 0, "n_zero": 0, "docs_ok": 0, "docs_failed": 0})
+
+
+def documents_frame() -> pd.DataFrame:
+    docs = q.documents()
+    return docs.assign(status_zh=docs["status"].map(lambda s: STATUS_ZH.get(s, s)))
+
+
+def table(f: q.Filters):
+    docs = documents_frame()
+    out = docs[["status_zh", "file_name", "title", "year", "n_figures", "n_chars", "encoding", "error", "source"]]
+    return out.rename(columns={"status_zh": "状态", "file_name": "文件", "title": "标题", "year": "年份",
+                               "n_figures": "数字条数", "n_chars": "字数", "encoding": "编码", "error": "错误/说明",
+                               "source": "来源"}), "文档列表"
+
+
+def layout(**query):
+    body = [html.Div(id=f"{P}-summary", className="hint"),
+            dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=[], defaultColDef={"sortable": True,
+                       "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine"),
+            dcc.Graph(id=f"{P}-coverage", config={"displaylogo": False}),
+            dcc.Graph(id=f"{P}-regions", config={"displaylogo": False})]
+    return pg.skeleton(P, "文档 Documents", "已读取的文档、状态（错误会列出原因）和数字条数；覆盖矩阵区分“报告为零”、"
+                       "“未报告（该年没有文档）”与“未提取（有文档但没有抽取到）”。", query, body)
+
+
+@callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), Output(f"{P}-coverage", "figure"),
+          Output(f"{P}-regions", "figure"), *pg.filter_inputs(P))
+def update(metric, unit, years, region, partner, scope):
+    f = flt.filters_from_values(metric, unit, years, region, partner, scope)
+    try:
+        docs = documents_frame()
+        counts = docs["status_zh"].value_counts()
+        summary = f"共 {len(docs)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()) if len(docs) else \
+            "数据库中没有文档：请检查 data/raw/ 并重新运行 python -m etl build。"
+        rows = docs.drop(columns=["source"]).astype(object).where(docs.drop(columns=["source"]).notna(), None)
+        cov = q.coverage_metric_year(f).assign(row=lambda d: d["label_zh"].fillna(d["metric"]))
+        from .._source import metric_label
+        return (rows.to_dict("records"), summary, coverage_figure(cov, "row", f, "覆盖：指标 × 年份（数字条数）"),
+                coverage_figure(region_cells(f), "region", f,
+                                f"覆盖：地区 × 年份（{metric_label(metric) if metric else '全部指标'}）"))
+    except q.DatabaseUnavailable as exc:
+        return [], pg.error_box(exc), ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
+
+
+pg.register_common(P, [f"{P}-coverage", f"{P}-regions"], table)
