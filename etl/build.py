@@ -28,9 +28,9 @@ BATCH_ROWS = 50_000
 BATCH_DOC_CHARS = 32 * 1024 * 1024
 # A real report is at most ~60 thousand characters and ~2,000 numbers. Extraction time grows faster than
 # linearly with the figures of one text, so longer texts are extracted in parts, and giant ones not at all.
-PART_CHARS = 200_000
-PART_NUMBERS = 3_000
-MAX_TEXT_CHARS = 4_000_000
+PART_CHARS = 100_000
+PART_NUMBERS = 2_000
+MAX_TEXT_CHARS = 2_000_000
 _NUMBER = re.compile(r"\d+")
 _SENTENCE_END = "。！？；!?;"
 
