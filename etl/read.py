@@ -143,7 +143,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
                 return data.decode(enc), enc, None
             except UnicodeDecodeError as exc:
                 return data.decode(enc, errors="replace"), enc, f"undecodable bytes replaced: {exc.reason} at byte {exc.start}"
-    utf16 = _looks_utf16(data)
+    utf16 = _looks_utf16(data) or (b"\x00" in data[:4096] and _looks_utf16(data, cjk_only=True))
     if utf16:
         return _decode_utf16(data, utf16)
     why = _is_binary(data)
@@ -179,6 +179,11 @@ def _read_error(path: Path, exc: OSError) -> str:
         return "permission denied: the build may not read this file"
     if exc.errno == errno.ENOENT:
         return "the file disappeared while the build was running"
+    if exc.errno in (errno.ENXIO, errno.ENODEV):
+        try:
+            return f"not a regular file: it is {_kind(os.stat(path).st_mode)}"
+        except OSError:
+            pass
     return f"cannot read file: {exc.strerror or exc}"
 
 
