@@ -122,12 +122,12 @@ LIMIT 100""",
 }
 
 _SCHEMA_TABLES = """
-SELECT table_name AS name, 'table' AS kind, coalesce(comment, '') AS comment, '' AS sql, 0 AS grp, table_oid AS oid
+SELECT table_name AS name, 'table' AS kind, coalesce(comment, '') AS comment, '' AS sql, 0 AS grp
 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
 UNION ALL
-SELECT view_name, 'view', coalesce(comment, ''), sql, 1, view_oid
+SELECT view_name, 'view', coalesce(comment, ''), sql, 1
 FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
-ORDER BY grp, oid"""
+ORDER BY grp, name"""
 _SCHEMA_COLUMNS = """
 SELECT table_name, column_name, data_type, is_nullable, coalesce(comment, '')
 FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
@@ -233,7 +233,7 @@ def run_query(sql: str, db_path: Path | str = DB_PATH, limits: Limits = Limits()
 def describe_schema(con: duckdb.DuckDBPyConnection) -> list[TableInfo]:
     """Tables then views of the current database, each with its columns and the COMMENTs on them."""
     tables = {name: TableInfo(name, kind, comment, sql=sql)
-              for name, kind, comment, sql, _, _ in con.execute(_SCHEMA_TABLES).fetchall()}
+              for name, kind, comment, sql, _ in con.execute(_SCHEMA_TABLES).fetchall()}
     for table, column, dtype, nullable, comment in con.execute(_SCHEMA_COLUMNS).fetchall():
         if table in tables:
             tables[table].columns.append(ColumnInfo(column, dtype, bool(nullable), comment))
