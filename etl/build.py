@@ -157,17 +157,15 @@ def _flush_documents(con, rows: list[dict]) -> None:
         _insert(con, "documents", pd.DataFrame(rows, columns=DOC_COLUMNS))
 
 
-def _manifest_row(raw_dir: Path, problems: list[str]) -> dict:
-    """manifest.csv with problems gets a documents row of its own, so the bad rows are seen where files are."""
-    path = raw_dir / MANIFEST
+def _problem_row(name: str, message: str, path: Path | None = None) -> dict:
+    """A documents row for something that is not a document but went wrong: manifest.csv, an unlistable folder."""
     try:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
     except (OSError, ValueError):
         sha = None
-    message = f"{len(problems)} problem(s); the good rows were applied: " + "; ".join(problems)
-    return {"doc_id": hashlib.sha256(MANIFEST.encode()).hexdigest()[:12], "file_name": MANIFEST, "title": None,
-            "year": None, "year_source": None, "encoding": None, "n_chars": 0, "n_figures": 0, "sha256": sha,
-            "source": None, "text": None, "status": "error", "error": message, "duplicate_of": None}
+    return {"doc_id": hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12], "file_name": name,
+            "title": None, "year": None, "year_source": None, "encoding": None, "n_chars": 0, "n_figures": 0,
+            "sha256": sha, "source": None, "text": None, "status": "error", "error": message, "duplicate_of": None}
 
 
 @contextmanager
@@ -264,20 +262,23 @@ def build(raw_dir: Path = RAW_DIR, db_path: Path = DB_PATH, workers: int = 1, pr
 
 def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, progress: bool | None, log) -> dict:
     manifest, manifest_problems = read_manifest(raw_dir)
-    walk_problems: list[str] = []
+    walk_problems: list[tuple[str, str]] = []
     files = discover(raw_dir, walk_problems)
-    for problem in manifest_problems + walk_problems:
-        _warn(problem, log)
+    problem_rows = [_problem_row(name, message) for name, message in walk_problems]
+    if manifest_problems:
+        applied = "the other rows were applied" if manifest else "no row was applied"
+        message = f"{len(manifest_problems)} problem(s), {applied}: " + "; ".join(manifest_problems)
+        problem_rows.insert(0, _problem_row(MANIFEST, message, raw_dir / MANIFEST))
+    for row in problem_rows:
+        _warn(f"{row['file_name']}: {row['error']}", log)
     show = progress if progress is not None else log.isatty()
     seen_sha: dict[str, tuple[str, str]] = {}
     counts = {"documents": 0, "figures": 0, "errors": 0, "duplicates": 0, "warnings": 0}
     con = duckdb.connect(str(tmp_path))
     try:
         _create_schema(con)
-        doc_rows, doc_chars, pending, next_id = [], 0, [], 1
-        if manifest_problems:
-            doc_rows.append(_manifest_row(raw_dir, manifest_problems))
-            counts["errors"] += 1
+        doc_rows, doc_chars, pending, next_id = list(problem_rows), 0, [], 1
+        counts["errors"] += len(problem_rows)
         for row, figures in tqdm(_results(files, raw_dir, manifest, workers), total=len(files), disable=not show,
                                  desc="build", unit="file", file=log, dynamic_ncols=True):
             figures = _record(row, figures, seen_sha, counts, log)
@@ -293,7 +294,7 @@ def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, prog
                 doc_rows, doc_chars = [], 0
         _flush_figures(con, pending, next_id)
         _flush_documents(con, doc_rows)
-        n_rows = counts["documents"] + (1 if manifest_problems else 0)
+        n_rows = counts["documents"] + len(problem_rows)
         info = {"raw_dir": str(raw_dir), "etl_version": __version__, "n_documents": n_rows,
                 "n_figures": counts["figures"], "n_problem_files": counts["errors"],
                 "n_duplicates": counts["duplicates"], "manifest_warnings": "\n".join(manifest_problems)}

@@ -39,13 +39,16 @@ class RawDocument:
         return hashlib.sha256(self.name_bytes or self.rel_name.encode("utf-8")).hexdigest()[:12]
 
 
-def discover(raw_dir: Path, problems: list[str] | None = None) -> list[Path]:
-    """All *.txt files below raw_dir, sorted; directory symlinks are not followed (no loops)."""
+def discover(raw_dir: Path, problems: list[tuple[str, str]] | None = None) -> list[Path]:
+    """All *.txt files below raw_dir, sorted; directory symlinks are not followed (no loops).
+
+    Folders that cannot be listed are added to problems as (folder relative to raw_dir, message)."""
     found = []
 
     def walk_error(exc: OSError) -> None:
         if problems is not None:
-            problems.append(f"cannot list folder {exc.filename}: {exc.strerror}")
+            rel = os.path.relpath(exc.filename, raw_dir) if exc.filename else "?"
+            problems.append((display_name(rel)[0] + "/", f"cannot list this folder: {exc.strerror}; its files were not read"))
 
     for root, dirs, files in os.walk(raw_dir, followlinks=False, onerror=walk_error):
         dirs.sort()
