@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .context import DocumentContext
 from .lexicon import load_metric_keywords
@@ -25,18 +26,17 @@ def family_of(kind: str | None) -> str | None:
     return FAMILY.get(kind or "")
 
 
+@lru_cache(maxsize=None)
+def _keyword_regex(family: str) -> tuple[re.Pattern, dict[str, str]]:
+    pairs = load_metric_keywords().get(family, [])
+    metric_of = dict(pairs)
+    return re.compile("|".join(re.escape(k) for k, _ in pairs) or "(?!)"), metric_of
+
+
 def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, keyword, metric) for each keyword occurrence, longer keywords winning overlaps."""
-    hits, taken = [], set()
-    for keyword, metric in load_metric_keywords().get(family, []):
-        for m in re.finditer(re.escape(keyword), window):
-            span = set(range(m.start(), m.end()))
-            if span & taken:
-                continue
-            taken |= span
-            hits.append((m.start(), m.end(), keyword, metric))
-    hits.sort()
-    return hits
+    """(start, end, keyword, metric) for each keyword occurrence; the longest keyword wins at a position."""
+    pattern, metric_of = _keyword_regex(family)
+    return [(m.start(), m.end(), m.group(), metric_of[m.group()]) for m in pattern.finditer(window)]
 
 
 def _after_window(ctx: DocumentContext, end: int, limit: int = 20) -> str:

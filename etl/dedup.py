@@ -34,41 +34,46 @@ def _completed(figure: dict, text: str) -> bool:
 
 
 def resolve(figures: list[dict], text: str) -> list[dict]:
-    """Drop repeats, flag conflicts; figures are in text order and carry char_start/char_end/sentence_start."""
+    """Drop repeats, flag conflicts; figures are in text order and carry char_start/char_end/sentence_start.
+
+    Earlier figures are indexed by value (repeats need the same value) and by exact left context (conflicts
+    need the same wording before the number), so a document costs about one comparison per figure."""
     kept: list[dict] = []
+    by_value: dict[tuple, list[dict]] = {}
+    by_left: dict[tuple, list[dict]] = {}
     next_group = 1
     for fig in figures:
         left = _side(text, fig["char_start"], fig["char_end"], True)
         right = _side(text, fig["char_start"], fig["char_end"], False)
+        head = _head(fig)
+        same_facts = lambda e: e["year"] == fig["year"] and e["region"] == fig["region"]  # noqa: E731
         duplicate = False
-        for earlier in kept:
-            if earlier["metric"] != fig["metric"]:
+        for earlier in by_value.get((fig["metric"], fig["value_norm"]), []):
+            if not same_facts(earlier):
                 continue
-            same_unit = earlier["unit_norm"] == fig["unit_norm"]
-            e_left, e_right = earlier["_left"], earlier["_right"]
-            same_place = _similar(left, e_left) or _similar(right, e_right)
-            same_facts = earlier["year"] == fig["year"] and earlier["region"] == fig["region"]
-            if same_unit and same_place and same_facts and earlier["value_norm"] == fig["value_norm"]:
+            same_place = _similar(left, earlier["_left"]) or _similar(right, earlier["_right"])
+            if earlier["unit_norm"] == fig["unit_norm"] and same_place:
                 duplicate = True
                 break
-            if (same_unit and len(left) >= 8 and _similar(left, e_left) and earlier["year"] == fig["year"]
-                    and (_similar(right, e_right) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))
-                    and earlier["value_norm"] != fig["value_norm"]):
-                group = earlier["conflict_group"] or next_group
-                if earlier["conflict_group"] is None:
-                    next_group += 1
-                earlier["conflict"] = fig["conflict"] = True
-                earlier["conflict_group"] = fig["conflict_group"] = group
-                continue
-            if (earlier["value_norm"] == fig["value_norm"] and same_facts and _countable(earlier, fig)
-                    and earlier["_head"] and earlier["_head"] == _head(fig)
+            if (_countable(earlier, fig) and earlier["_head"] and earlier["_head"] == head
                     and _completed(earlier, text) == _completed(fig, text)):
                 duplicate = True        # a restatement: 126项 重大项目 … 126个重大项目
                 break
         if duplicate:
             continue
-        fig["_left"], fig["_right"], fig["_head"] = left, right, _head(fig)
+        if len(left) >= 8:
+            for earlier in by_left.get((fig["metric"], fig["unit_norm"], left), []):
+                if (earlier["year"] == fig["year"] and earlier["value_norm"] != fig["value_norm"] and
+                        (_similar(right, earlier["_right"]) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
+                    group = earlier["conflict_group"] or next_group
+                    if earlier["conflict_group"] is None:
+                        next_group += 1
+                    earlier["conflict"] = fig["conflict"] = True
+                    earlier["conflict_group"] = fig["conflict_group"] = group
+        fig["_left"], fig["_right"], fig["_head"] = left, right, head
         kept.append(fig)
+        by_value.setdefault((fig["metric"], fig["value_norm"]), []).append(fig)
+        by_left.setdefault((fig["metric"], fig["unit_norm"], left), []).append(fig)
     for fig in kept:
         for key in ("_left", "_right", "_head"):
             fig.pop(key, None)

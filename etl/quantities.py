@@ -65,8 +65,7 @@ def _unit_regex() -> re.Pattern:
 
 @lru_cache(maxsize=None)
 def _numeral_word_regex() -> re.Pattern:
-    words = "|".join(re.escape(w) for w in numeral_words())
-    return re.compile(rf"(?<![\d{_CN_NUMERAL}])(?:{words})")
+    return re.compile("|".join(re.escape(w) for w in numeral_words()))
 
 
 def blocked_mask(text: str) -> bytearray:
@@ -76,6 +75,8 @@ def blocked_mask(text: str) -> bytearray:
         for m in pattern.finditer(text):
             mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     for m in _numeral_word_regex().finditer(text):
+        if m.start() and (text[m.start() - 1].isdigit() or text[m.start() - 1] in _CN_NUMERAL):
+            continue                      # 3万一千: the numeral goes on, it is not the word 万一
         mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     return mask
 
