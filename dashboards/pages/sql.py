@@ -1,0 +1,146 @@
+"""查询 SQL: researchers' own read-only queries, boxed in by etl.sqlguard (the only place SQL runs here)."""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import time
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+
+from etl import sqlguard
+from etl.export import write_xlsx
+from etl.paths import DB_PATH
+
+from .. import _queries as q
+
+dash.register_page(__name__, path="/sql", name="查询 SQL", title="查询 SQL · 科技援疆数据", order=8)
+P = "sql"
+LIMITS = sqlguard.Limits()
+START_QUERY = "SELECT metric, year, count(*) AS n_figures, round(sum(value_norm), 2) AS total, unit_norm\n" \
+              "FROM figures\nGROUP BY ALL\nORDER BY metric, year, unit_norm"
+KIND_ZH = {"refused": "已拒绝", "timeout": "已超时", "memory": "内存超限", "syntax": "语法错误", "error": "查询出错",
+           "busy": "繁忙", "unavailable": "数据库不可用"}
+MONO = {"fontFamily": "'Noto Sans Mono CJK SC', 'DejaVu Sans Mono', monospace", "fontSize": "13px"}
+
+
+def db_path():
+    return q.DB.path or DB_PATH
+
+
+def layout(q_text: str | None = None, **_query):
+    """?q_text=… pre-fills the query box (links to a query); the schema is read fresh on each visit."""
+    examples = [{"label": title, "value": title} for title in sqlguard.EXAMPLE_QUERIES]
+    editor = html.Div([
+        dcc.Textarea(id=f"{P}-query", value=q_text or START_QUERY, spellCheck=False,
+                     style={**MONO, "width": "100%", "height": "190px", "boxSizing": "border-box"}),
+        html.Div([
+            html.Button("运行 Run", id=f"{P}-run", n_clicks=0, className="export-btn"),
+            dcc.Dropdown(id=f"{P}-example", options=examples, placeholder="示例查询 Example queries…",
+                         clearable=True, style={"minWidth": "320px"}),
+            html.Span(f"只读；每次最长 {LIMITS.timeout_s:g} 秒，最多 {LIMITS.max_rows:,} 行，内存 {LIMITS.memory_limit}。"
+                      f"Read-only, {LIMITS.timeout_s:g} s, {LIMITS.max_rows:,} rows, {LIMITS.memory_limit} at most.",
+                      className="hint"),
+        ], className="controls"),
+        dcc.Loading(html.Div(id=f"{P}-status", className="hint"), delay_show=200),
+        html.Div([html.Span("导出结果 Export：", className="flabel"),
+                  html.Button("CSV", id=f"{P}-export-csv", n_clicks=0, className="export-btn"),
+                  html.Button("Excel", id=f"{P}-export-xlsx", n_clicks=0, className="export-btn"),
+                  dcc.Download(id=f"{P}-download"), html.Span(id=f"{P}-export-msg", className="hint")],
+                 className="export-bar"),
+        dag.AgGrid(id=f"{P}-grid", columnDefs=[], rowData=[],
+                   defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+                   dashGridOptions={"pagination": True, "paginationPageSize": 100, "enableCellTextSelection": True},
+                   style={"height": "520px"}),
+    ], style={"flex": "3", "minWidth": "0"})
+    return html.Div([
+        html.H2("查询 SQL"),
+        html.P(["用 SQL 直接查询整理好的表（DuckDB 方言）。表、列和说明见右侧，完整说明见 ",
+                html.Code("docs/schema.md"), "。也可以在命令行运行 ", html.Code('python -m etl sql "SELECT …"'), "。"],
+               className="intro"),
+        html.Div([editor, html.Div(schema_panel(), id=f"{P}-schema", style={
+            "flex": "2", "minWidth": "280px", "maxHeight": "860px", "overflowY": "auto", "background": "#fff",
+            "borderRadius": "6px", "padding": "6px 12px"})], style={"display": "flex", "gap": "16px"}),
+    ], className="page", id=f"{P}-page")
+
+
+def schema_panel() -> list:
+    """Tables and views with their columns and comments, from the database itself."""
+    tables = sqlguard.schema_of(db_path())
+    if isinstance(tables, sqlguard.QueryError):
+        return [html.Div(f"数据库暂不可用：{tables.message} {tables.detail}", className="error-box")]
+    items = [html.H4("表和视图 Tables & views", style={"margin": "6px 0"})]
+    for table in tables:
+        rows = [html.Tr([html.Td(html.Code(c.name)), html.Td(c.type, className="hint"), html.Td(c.comment)])
+                for c in table.columns]
+        items.append(html.Details([
+            html.Summary([html.B(table.name), html.Span(f" {'视图 view' if table.kind == 'view' else ''} ",
+                                                         className="hint"), html.Span(table.comment, className="hint")]),
+            html.Table(html.Tbody(rows), className="data-table", style={"fontSize": "12px"}),
+        ], open=table.name == "figures", id=f"{P}-schema-{table.name}"))
+    return items
+
+
+@callback(Output(f"{P}-query", "value"), Input(f"{P}-example", "value"), prevent_initial_call=True)
+def use_example(title):
+    return sqlguard.EXAMPLE_QUERIES.get(title, no_update) if title else no_update
+
+
+@callback(Output(f"{P}-grid", "columnDefs"), Output(f"{P}-grid", "rowData"), Output(f"{P}-status", "children"),
+          Input(f"{P}-run", "n_clicks"), State(f"{P}-query", "value"), prevent_initial_call=True)
+def run(_clicks, sql):
+    result = sqlguard.run_query(sql or "", db_path(), LIMITS)
+    if not result.ok:
+        return [], [], html.Div([html.Div(f"{KIND_ZH.get(result.kind, '出错')}：{result.message}"), html.Pre(result.detail, style={"whiteSpace": "pre-wrap",
+                                                                                            "margin": "4px 0 0"})
+                                 if result.detail else None], className="error-box", id=f"{P}-error")
+    columns = [{"field": f"c{i}", "headerName": name, "headerTooltip": kind}
+               for i, (name, kind) in enumerate(zip(result.columns, result.types))]
+    rows = [{f"c{i}": cell_value(v) for i, v in enumerate(row)} for row in result.rows]
+    status = f"{len(rows):,} 行 rows · {result.elapsed_s * 1000:,.0f} ms"
+    if result.truncated:
+        status += f" · 已截断：只显示前 {result.max_rows:,} 行 (truncated: the query returns more rows)"
+    return columns, rows, html.Span(status, id=f"{P}-count")
+
+
+@callback(Output(f"{P}-download", "data"), Output(f"{P}-export-msg", "children"),
+          Input(f"{P}-export-csv", "n_clicks"), Input(f"{P}-export-xlsx", "n_clicks"),
+          State(f"{P}-grid", "columnDefs"), State(f"{P}-grid", "rowData"), prevent_initial_call=True)
+def export(_csv, _xlsx, column_defs, row_data):
+    if not column_defs:
+        return no_update, "请先运行查询 (run a query first)"
+    frame = result_frame(column_defs, row_data or [])
+    name = f"sql-result-{time.strftime('%Y%m%d-%H%M%S')}"
+    if ctx.triggered_id == f"{P}-export-csv":
+        return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv"), ""
+    buffer = io.BytesIO()
+    write_xlsx(frame, buffer, sheet="result")
+    return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx"), ""
+
+
+def result_frame(column_defs: list[dict], row_data: list[dict]) -> pd.DataFrame:
+    """The grid's rows under the query's own column names (repeated names kept)."""
+    fields = [c["field"] for c in column_defs]
+    frame = pd.DataFrame([[row.get(f) for f in fields] for row in row_data], columns=range(len(fields)))
+    return frame.set_axis([c.get("headerName", c["field"]) for c in column_defs], axis=1)
+
+
+def cell_value(value):
+    """A value the grid can show as JSON: numbers stay numbers where JavaScript keeps them exact."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2 ** 53 else str(value)
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return str(value)
+
