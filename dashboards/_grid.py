@@ -54,7 +54,7 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
     for r in frame.itertuples(index=False):
         out.append({"figure_id": int(r.figure_id), "year": None if pd.isna(r.year) else int(r.year),
                     "metric": metric_label(r.metric), "subject": r.subject, "value": value_text(r).split(" → ")[0],
-                    "value_norm": None if pd.isna(r.value_norm) else float(r.value_norm),
+                    "value_norm": None if pd.isna(r.value_norm) else round(float(r.value_norm), 4),
                     "unit_norm": r.unit_norm, "conversion": value_text(r),
                     "approx": "约" if r.approx else "", "conflict": f"冲突组 {int(r.conflict_group)}" if r.conflict
                     and not pd.isna(r.conflict_group) else ("冲突" if r.conflict else ""),

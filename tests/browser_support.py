@@ -155,3 +155,38 @@ def download(page, click_selector: str, timeout: float = 30_000) -> tuple[bytes,
         page.click(click_selector)
     dl = info.value
     return Path(dl.path()).read_bytes(), dl.suggested_filename
+
+
+def choose(page, dropdown_id: str, option_text: str, timeout: float = 10_000) -> None:
+    """Pick an option of a Dash 4 dcc.Dropdown by its visible text, then wait for Dash."""
+    page.click(f"#{dropdown_id}")
+    page.locator("[role=option]", has_text=option_text).first.click(timeout=timeout)
+    page.keyboard.press("Escape")
+    wait_for_dash(page)
+
+
+def plot_data(page, graph_id: str) -> list:
+    """The plotly traces currently drawn in a dcc.Graph (x, y, type, name of each trace)."""
+    return page.evaluate(
+        """(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+            if (!gd || !gd._fullData) return null;
+            const arr = (v) => Array.from(v || []).map(e => (e && e.length !== undefined && typeof e !== 'string')
+                                                             ? Array.from(e) : e);
+            return gd._fullData.map(t => ({type: t.type || 'scatter', name: t.name || null,
+                x: arr(t.x), y: arr(t.y)})); }""", graph_id)
+
+
+def click_point(page, graph_id: str, trace: int = 0, index: int = 0) -> None:
+    """Click one data point of a line/bar chart the way a reader does (hover, then click)."""
+    x, y = page.evaluate(
+        """([id, t, i]) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, tr = gd._fullData[t];
+            const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+            const xv = xa.type === 'category' ? i : xa.d2l(tr.x[i]);
+            const yv = Math.max(ya.d2l(tr.y[i]) * 0.5, ya.range[0]);
+            return [box.left + xa.l2p(xv), box.top + ya.l2p(tr.type === 'bar' ? yv : ya.d2l(tr.y[i]))]; }""",
+        [graph_id, trace, index])
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.click(x, y)
+    wait_for_dash(page)

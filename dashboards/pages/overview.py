@@ -12,15 +12,16 @@ from .. import _queries as q
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 · 科技援疆数据", order=0)
 P = "overview"
+CORE_ORDER = ["projects", "investment", "patents", "trainees", "fund_size", "enterprises"]
 
 
 def card_rows(f: q.Filters) -> list[dict]:
     """One dict per core metric: label, unit, latest and previous year's top figure."""
     data = q.headlines(f)
     out = []
-    for m in q.metrics().itertuples(index=False):
-        if not m.core:
-            continue
+    core = [m for m in q.metrics().itertuples(index=False) if m.core]
+    core.sort(key=lambda m: CORE_ORDER.index(m.metric) if m.metric in CORE_ORDER else len(CORE_ORDER))
+    for m in core:
         unit = flt.pick_unit(m.metric, None)
         rows = data[(data["metric"] == m.metric) & (data["unit_norm"] == unit)].sort_values("year", ascending=False)
         latest = rows.iloc[0] if len(rows) else None

@@ -24,6 +24,8 @@ START_QUERY = "SELECT metric, year, count(*) AS n_figures, round(sum(value_norm)
               "FROM figures\nGROUP BY ALL\nORDER BY metric, year, unit_norm"
 KIND_ZH = {"refused": "已拒绝", "timeout": "已超时", "memory": "内存超限", "syntax": "语法错误", "error": "查询出错",
            "busy": "繁忙", "unavailable": "数据库不可用"}
+NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "FLOAT", "DOUBLE",
+           "DECIMAL"}  # HUGEINT/UBIGINT may pass 2**53 and arrive as text
 MONO = {"fontFamily": "'Noto Sans Mono CJK SC', 'DejaVu Sans Mono', monospace", "fontSize": "13px"}
 
 
@@ -91,15 +93,16 @@ def use_example(title):
 
 @callback(Output(f"{P}-grid", "columnDefs"), Output(f"{P}-grid", "rowData"), Output(f"{P}-status", "children"),
           Input(f"{P}-run", "n_clicks"), State(f"{P}-query", "value"), prevent_initial_call=True)
-def run(_clicks, sql):
+def run(clicks, sql):
     result = sqlguard.run_query(sql or "", db_path(), LIMITS)
     if not result.ok:
         return [], [], html.Div([html.Div(f"{KIND_ZH.get(result.kind, '出错')}：{result.message}"), html.Pre(result.detail, style={"whiteSpace": "pre-wrap",
                                                                                             "margin": "4px 0 0"})
                                  if result.detail else None], className="error-box", id=f"{P}-error")
-    columns = [{"field": f"c{i}", "headerName": name, "headerTooltip": kind}
-               for i, (name, kind) in enumerate(zip(result.columns, result.types))]
-    rows = [{f"c{i}": cell_value(v) for i, v in enumerate(row)} for row in result.rows]
+    prefix = f"q{clicks}c"  # new column ids per run: the grid keeps per-column state (types, widths) by id
+    columns = [column_def(f"{prefix}{i}", name, kind) for i, (name, kind) in enumerate(zip(result.columns,
+                                                                                          result.types))]
+    rows = [{f"{prefix}{i}": cell_value(v) for i, v in enumerate(row)} for row in result.rows]
     status = f"{len(rows):,} 行 rows · {result.elapsed_s * 1000:,.0f} ms"
     if result.truncated:
         status += f" · 已截断：只显示前 {result.max_rows:,} 行 (truncated: the query returns more rows)"
@@ -119,6 +122,13 @@ def export(_csv, _xlsx, column_defs, row_data):
     buffer = io.BytesIO()
     write_xlsx(frame, buffer, sheet="result")
     return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx"), ""
+
+
+def column_def(field: str, name: str, duckdb_type: str) -> dict:
+    base = duckdb_type.upper().split("(")[0]
+    kind = "boolean" if base == "BOOLEAN" else "number" if base in NUMERIC else "text"
+    return {"field": field, "headerName": name, "headerTooltip": duckdb_type, "cellDataType": kind,
+            "filter": "agNumberColumnFilter" if kind == "number" else True}
 
 
 def result_frame(column_defs: list[dict], row_data: list[dict]) -> pd.DataFrame:
