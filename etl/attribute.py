@@ -7,7 +7,8 @@ from functools import lru_cache
 from .context import DocumentContext
 from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 
-YEAR = re.compile(r"(?<![\d〔\[［(（﹝.])((?:19|20)\d{2})\s*(?:年|～|~|—|-|至)")
+# a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
+YEAR = re.compile(r"(?<![\d〔\[［(（﹝.])((?:19|20)\d{2})\s*(?:年(?!以来|来)|～|~|—|-|至)")
 RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
                  "明年": 1, "次年": 1}
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure
@@ -80,6 +81,14 @@ class Attributor:
         if before in "，,；;。！？\n" and re.match(r"^(?:省|市)(?![场民区级内外])", after):
             return True                  # 深圳市在喀什设立…: the province or city opens the clause as its subject
         return any(p.match(after) for p in partner_role_patterns())
+
+    @staticmethod
+    def names_in(label: str) -> tuple[str | None, str | None]:
+        """Region and partner named in a table row label (喀什地区, 北京市)."""
+        region = _region_regex().search(label)
+        partner = _partner_regex().search(label)
+        return (_region_of_name()[region.group()] if region else None,
+                load_partners()[partner.group()] if partner else None)
 
     def year(self, start: int) -> tuple[int | None, str]:
         """Nearest year stated before the figure in its sentence (outside titles), else the document year."""

@@ -10,6 +10,7 @@ from .dedup import resolve
 from .docmeta import infer_year
 from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
+from .tables import table_cells
 
 FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
@@ -45,6 +46,9 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     mask = blocked_mask(text)
     figures: list[dict] = []
     by_sentence: dict[int, list[dict]] = {}
+    cells, table_spans = table_cells(text)
+    for start, end in table_spans:
+        mask[start:end] = b"\x01" * (end - start)
     for q in scan(text, mask):
         if not _is_figure(q, ctx):
             continue
@@ -64,6 +68,8 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
         }
         previous.append(figure)
         figures.append(figure)
+    figures.extend(_table_figures(ctx, attributor, cells))
+    figures.sort(key=lambda f: f["char_start"])
     figures = resolve(figures, text)
     for figure in figures:
         figure.pop("kind", None)
@@ -77,3 +83,30 @@ def extract_figures(text: str, year: int | None = None) -> list[dict]:
     if year is None:
         year, _ = infer_year(normalised)
     return figures_of_document(normalised, year)
+
+
+def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[dict]:
+    """One figure per numeric table cell: unit from the header, region/partner/year from the row label."""
+    figures = []
+    for cell in cells:
+        if not cell.unit:
+            continue
+        parsed = scan(f"{cell.value_text}{cell.unit}")
+        if len(parsed) != 1 or parsed[0].unit is None or parsed[0].kind in NOT_FIGURE_KINDS:
+            continue
+        q = parsed[0]
+        probe = DocumentContext(f"{cell.header}{cell.value_text}{cell.unit}")
+        metric, _ = classify(probe, len(cell.header), len(cell.header) + len(q.text), q.kind, [])
+        label_year = re.search(r"((?:19|20)\d{2})", cell.label) or re.search(r"((?:19|20)\d{2})\s*年", cell.header)
+        year = int(label_year.group(1)) if label_year else cell.table_year
+        region, partner = attributor.names_in(cell.labels)
+        figures.append({
+            "doc_id": None, "year": year or attributor.doc_year,
+            "year_source": "table" if year else "document", "metric": metric,
+            "subject": cell.header or None, "value": q.value, "value_max": None, "unit": q.unit,
+            "value_norm": q.value_norm, "value_max_norm": None, "unit_norm": q.unit_norm, "approx": False,
+            "region": region, "partner": partner, "scope": "program", "conflict": False, "conflict_group": None,
+            "text": cell.value_text, "sentence": ctx.text[cell.line_start:cell.line_end].strip(),
+            "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end, "kind": q.kind,
+        })
+    return figures

@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 from .paths import LEXICON_DIR
+from .tables import _cells, _is_header, is_table_row
 from .textnorm import squeeze_spaces, to_halfwidth
 
 TERMINAL = "。！？!?；;…"
@@ -81,6 +82,20 @@ def _glue(left: str, right: str) -> str:
     return left + right
 
 
+def _table_lines(lines: list[str]) -> set[int]:
+    """Indexes of table rows (a header of labels followed by rows with numeric cells)."""
+    rows: set[int] = set()
+    for i, line in enumerate(lines):
+        if i in rows or not _is_header(line) or i + 1 >= len(lines) or not is_table_row(lines[i + 1]):
+            continue
+        rows.add(i)
+        j = i + 1
+        while j < len(lines) and is_table_row(lines[j]):
+            rows.add(j)
+            j += 1
+    return rows
+
+
 def normalize_text(raw: str) -> str:
     text = raw.translate(_ZERO_WIDTH).replace("\r\n", "\n").replace("\r", "\n")
     text = to_halfwidth(text)
@@ -91,9 +106,16 @@ def normalize_text(raw: str) -> str:
         if l:
             counts[l] = counts.get(l, 0) + 1
     width = wrap_width(lines)
+    table_rows = _table_lines(lines)
     paragraphs: list[str] = []
     current, last_line = "", None
-    for raw_line, line in zip(raw_lines, lines):
+    for index, (raw_line, line) in enumerate(zip(raw_lines, lines)):
+        if index in table_rows:
+            if current:
+                paragraphs.append(current)
+            paragraphs.append("\t".join(cell for _, _, cell in _cells(line)))
+            current, last_line = "", None
+            continue
         if not line or _is_furniture(line, counts):
             continue
         if _is_caption(raw_line, line, last_line, width is not None):

@@ -77,6 +77,8 @@ def blocked_mask(text: str) -> bytearray:
     for m in _numeral_word_regex().finditer(text):
         if m.start() and (text[m.start() - 1].isdigit() or text[m.start() - 1] in _CN_NUMERAL):
             continue                      # 3万一千: the numeral goes on, it is not the word 万一
+        if all(ch in _CN_NUMERAL for ch in m.group()) and _unit_at(text, m.end()):
+            continue                      # 近千万元: 千万 with a unit is a number, not the adverb
         mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     return mask
 

@@ -10,7 +10,7 @@ FULLWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) no
 FULLWIDTH_TABLE.update({0x3000: 0x20, 0x00A0: 0x20, 0x2009: 0x20, 0x202F: 0x20, 0x2002: 0x20, 0x2003: 0x20})
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\u3001-\u303f\uff01-\uffef\u201c\u201d\u2018\u2019\u2014\u2026"
-_WS = r"[ \t]"
+_WS = r"[ ]"
 # A space between two CJK characters, or between CJK and a digit (either order), is PDF/typesetting noise.
 _INLINE_SPACE = re.compile(rf"(?<=[{CJK}]){_WS}+(?=[{CJK}0-9%])|(?<=[0-9%]){_WS}+(?=[{CJK}])")
 # "5 000万元": a single space used as a thousands separator, when a Chinese unit follows.

@@ -1,0 +1,102 @@
+"""Tables in the texts: rows of cells separated by tabs, runs of spaces or bars. A cell is just its number;
+its unit comes from the column header (项目数（项）) or a 单位：万元 line; the row label names a region, a
+partner or a year."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CELL_SPLIT = re.compile(r"\t+|\s{2,}|\s*[|｜]\s*")
+NUMBER_CELL = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?$|^[-+]?\d+(?:\.\d+)?$")
+HEADER_UNIT = re.compile(r"[（(]\s*([^（）()]{1,8}?)\s*[)）]\s*$")
+TABLE_UNIT = re.compile(r"单位\s*[:：]\s*([^\s，,；;。]{1,6})")
+EMPTY_CELL = {"-", "—", "--", "/", "…", ""}
+
+
+@dataclass
+class TableCell:
+    row: int            # line index in the text
+    start: int          # offsets of the number in the text
+    end: int
+    value_text: str
+    header: str         # column header text, unit removed
+    unit: str | None    # unit from the header or the table's 单位 line
+    label: str          # row label (first cell)
+    line_start: int
+    line_end: int
+    labels: str = ""    # every non-numeric cell of the row
+    table_year: int | None = None
+
+
+def _cells(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each cell of a line, offsets within the line."""
+    cells, pos = [], 0
+    stripped = line.strip("|｜ ")
+    base = line.find(stripped) if stripped else 0
+    for part in CELL_SPLIT.split(stripped):
+        idx = stripped.find(part, pos) if part else pos
+        if part:
+            cells.append((base + idx, base + idx + len(part), part))
+            pos = idx + len(part)
+    return cells
+
+
+def is_table_row(line: str) -> bool:
+    if "\t" not in line and not re.search(r"\S\s{2,}\S|[|｜]", line):
+        return False
+    cells = _cells(line)
+    return len(cells) >= 2 and sum(1 for c in cells if NUMBER_CELL.match(c[2]) or c[2] in EMPTY_CELL) >= 1
+
+
+def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
+    """Every numeric cell of every table, and the (start, end) spans of the table rows."""
+    lines, offsets, pos = text.split("\n"), [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    found: list[TableCell] = []
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        if not _is_header(lines[i]) or i + 1 >= len(lines) or not is_table_row(lines[i + 1]):
+            i += 1
+            continue
+        header_cells = _cells(lines[i])
+        table_unit = table_year = None
+        for back in (i, i - 1, i - 2):
+            if 0 <= back < len(lines):
+                m = TABLE_UNIT.search(lines[back])
+                if m and table_unit is None:
+                    table_unit = m.group(1)
+                y = re.search(r"((?:19|20)\d{2})\s*年", lines[back])
+                if y and back < i and table_year is None:
+                    table_year = int(y.group(1))
+        spans.append((offsets[i], offsets[i] + len(lines[i])))
+        j = i + 1
+        while j < len(lines) and is_table_row(lines[j]):
+            row_cells = _cells(lines[j])
+            spans.append((offsets[j], offsets[j] + len(lines[j])))
+            first = row_cells[0][2]
+            year_label = (re.fullmatch(r"(?:19|20)\d{2}", first) is not None and "年" in header_cells[0][2])
+            label = first if year_label or not NUMBER_CELL.match(first) else ""
+            labels = " ".join(c[2] for c in row_cells if not NUMBER_CELL.match(c[2]) and c[2] not in EMPTY_CELL)
+            shift = max(0, len(header_cells) - len(row_cells))   # cells missing on the left: align from the right
+            for k, (cs, ce, cell) in enumerate(row_cells):
+                if not NUMBER_CELL.match(cell) or (k == 0 and year_label):
+                    continue
+                h = k + shift
+                header = header_cells[h][2] if 0 <= h < len(header_cells) else ""
+                unit_match = HEADER_UNIT.search(header)
+                unit = unit_match.group(1) if unit_match else table_unit
+                name = header[:unit_match.start()].strip() if unit_match else header
+                found.append(TableCell(j, offsets[j] + cs, offsets[j] + ce, cell, name, unit, label,
+                                       offsets[j], offsets[j] + len(lines[j]), labels, table_year))
+            j += 1
+        i = j
+    return found, spans
+
+
+def _is_header(line: str) -> bool:
+    cells = _cells(line)
+    return (len(cells) >= 2 and ("\t" in line or re.search(r"\S\s{2,}\S|[|｜]", line) is not None)
+            and sum(1 for c in cells if NUMBER_CELL.match(c[2])) == 0)

@@ -1,0 +1,132 @@
+"""The 查询 SQL page on a real server in headless Chromium: run a query, download its result, get refused."""
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from etl import sqlguard  # noqa: E402
+from tests.browser_support import AppServer, chromium, choose, download, goto, new_page, wait_for_dash  # noqa: E402
+
+try:
+    from test_sqlguard import make_sample_db, sha256
+except ImportError:  # tests/ imported as a package
+    from tests.test_sqlguard import make_sample_db, sha256
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+QUERY = "SELECT figure_id, year, region, partner, value_norm, sentence FROM figures ORDER BY figure_id"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return make_sample_db(tmp_path_factory.mktemp("sqlpage") / "yearbook.duckdb")
+
+
+@pytest.fixture(scope="module")
+def page(db):
+    with AppServer(db, extra_args=["--no-kaleido-warmup"]) as server, chromium() as browser:
+        page = new_page(browser)
+        page.server = server
+        goto(page, server.url("/sql"))
+        yield page
+        assert not [e for e in page.errors if "favicon" not in e], page.errors
+
+
+def run(page, sql: str) -> str:
+    page.fill("#sql-query", sql)
+    page.click("#sql-run")
+    wait_for_dash(page)
+    return page.inner_text("#sql-status")
+
+
+def grid_cells(page) -> list[str]:
+    return page.locator("#sql-grid .ag-center-cols-container .ag-cell").all_inner_texts()
+
+
+def test_schema_beside_the_query_box(page):
+    text = page.inner_text("#sql-schema")
+    assert "figures" in text and "coverage" in text
+    assert "Metric id: projects, investment" in text  # the column's COMMENT
+    assert page.input_value("#sql-query").startswith("SELECT")
+
+
+def test_run_query_and_download_csv_and_xlsx(page, db):
+    status = run(page, QUERY)
+    assert "6 行 rows" in status and " ms" in status, status
+    assert "喀什" in grid_cells(page)
+    headers = page.locator("#sql-grid .ag-header-cell-text").all_inner_texts()
+    assert headers[:3] == ["figure_id", "year", "region"]
+
+    data, name = download(page, "#sql-export-csv")
+    assert name.endswith(".csv") and data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    expected = sqlguard.run_query(QUERY, db)
+    assert rows[0] == expected.columns
+    assert len(rows) == 1 + len(expected.rows)
+    for got, want in zip(rows[1:], expected.rows):
+        assert got[0] == str(want[0]) and got[2] == (want[2] or "") and got[5] == want[5]
+        assert float(got[4]) == want[4]
+
+    data, name = download(page, "#sql-export-xlsx")
+    assert name.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == expected.columns and len(values) == 1 + len(expected.rows)
+    assert values[6][5] == "=1+1 培训300人次。"  # text, not a formula
+
+
+def test_example_query_fills_the_box_and_runs(page):
+    choose(page, "sql-example", "Partner ranking")
+    assert "partner_region_links" in page.input_value("#sql-query")
+    page.click("#sql-run")
+    wait_for_dash(page)
+    assert "2 行 rows" in page.inner_text("#sql-status")
+    assert "广东" in grid_cells(page)
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("DROP TABLE figures", "Refused"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "cannot read or write files"),
+    ("COPY figures TO '/tmp/sql-page-leak.csv'", "Refused"),
+    ("SET enable_external_access = true", "Refused"),
+    ("SELECT 1; DELETE FROM figures", "Refused"),
+    ("SELEC 1", "语法错误"),
+])
+def test_hostile_queries_are_refused_on_the_page(page, db, sql, expected):
+    digest = sha256(db)
+    status = run(page, sql)
+    assert expected in status and "Traceback" not in status, status
+    assert page.locator("#sql-error").count() == 1
+    assert grid_cells(page) == []
+    assert sha256(db) == digest
+    assert not Path("/tmp/sql-page-leak.csv").exists()
+
+
+def test_millions_of_rows_are_capped_on_the_page(page):
+    status = run(page, "SELECT range AS n FROM range(3000000)")
+    assert "10,000 行 rows" in status and "已截断" in status, status
+
+
+def test_link_prefills_the_query(page):
+    goto(page, page.server.url("/sql?q_text=" + quote("SELECT 42 AS answer")))
+    assert page.input_value("#sql-query") == "SELECT 42 AS answer"
+    page.click("#sql-run")
+    wait_for_dash(page)
+    assert grid_cells(page) == ["42"]
+
+
+def test_values_of_every_kind_show(page):
+    status = run(page, "SELECT DATE '2020-01-02' AS d, 1.5::DECIMAL(4, 2) AS dec, [1, 2] AS l, {'a': 1} AS s, "
+                       "NULL AS n, true AS b, (2 ** 60)::HUGEINT AS big, '长文本' AS t")
+    assert "1 行 rows" in status, status
+    cells = grid_cells(page)
+    assert "2020-01-02" in cells and "1.5" in cells and "[1, 2]" in cells and "长文本" in cells
+    assert str(2 ** 60) in cells
