@@ -55,7 +55,8 @@ def layout(q_text: str | None = None, **_query):
                  className="export-bar"),
         dag.AgGrid(id=f"{P}-grid", columnDefs=[], rowData=[],
                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
-                   dashGridOptions={"pagination": True, "paginationPageSize": 100, "enableCellTextSelection": True},
+                   dashGridOptions={"pagination": True, "paginationPageSize": 100, "enableCellTextSelection": True,
+                                    "suppressColumnVirtualisation": True},
                    style={"height": "520px"}),
     ], style={"flex": "3", "minWidth": "0"})
     return html.Div([
