@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import os
 import re
 import sys
@@ -216,6 +217,17 @@ def _check_and_swap(tmp_path: Path, db_path: Path, n_documents: int, n_figures: 
     _fsync(db_path.parent)
 
 
+def _bar_shape(log) -> dict:
+    """tqdm follows the terminal's size; a terminal that reports 0x0 (a bare pty, `script`) would hide the bar."""
+    try:
+        size = os.get_terminal_size(log.fileno())
+        if size.columns > 0 and size.lines > 0:
+            return {"dynamic_ncols": True}
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass
+    return {"ncols": 80, "nrows": 24}
+
+
 def _warn(message: str, log) -> None:
     tqdm.write(f"warning: {message}", file=log)
 
@@ -280,7 +292,7 @@ def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, prog
         doc_rows, doc_chars, pending, next_id = list(problem_rows), 0, [], 1
         counts["errors"] += len(problem_rows)
         for row, figures in tqdm(_results(files, raw_dir, manifest, workers), total=len(files), disable=not show,
-                                 desc="build", unit="file", file=log, dynamic_ncols=True):
+                                 desc="build", unit="file", file=log, **(_bar_shape(log) if show else {})):
             figures = _record(row, figures, seen_sha, counts, log)
             doc_rows.append(row)
             doc_chars += row["n_chars"] or 0
