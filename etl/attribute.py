@@ -76,6 +76,8 @@ class Attributor:
         text = self.ctx.text
         before = text[m.start() - 1] if m.start() else "\n"
         after = text[m.end():m.end() + 12]
+        if re.match(r"^(?:省|市)?[0-9一二三四五六七八九十两]", after):
+            return True                  # 其中北京1200万元、上海800万元: the partner's own figure
         if before == "、" or after.startswith("、") or before == "在":
             return False
         if before in "，,；;。！？\n" and re.match(r"^(?:省|市)(?![场民区级内外])", after):
@@ -135,6 +137,4 @@ class Attributor:
         inside = [p for p in self.partners if clause.start <= p[0] < clause.end]
         inside = inside or [p for p in self.partners if sentence.start <= p[0] < sentence.end]
         before = [p for p in inside if p[0] < start]
-        if before:
-            return before[-1][2]
-        return inside[0][2] if inside else None
+        return before[-1][2] if before else None

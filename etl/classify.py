@@ -55,6 +55,8 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     clause = ctx.clause(start, end)
     before = LEADING_TIME.sub("", text[clause.start:start]).rstrip("近约超过突破达逾")
     after = _after_window(ctx, end)
+    if after[:1] in ("、", "和", "及", "与", "或"):
+        after = ""                       # 8个、星创天地5家: the next item of a list, not this number's noun
     if family is None:
         return "other", (before[-16:] or after[:16] or None)
     after_hits = _keywords(family, after)
@@ -64,7 +66,7 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
         return head[3], after[:head[1]]
     if before_hits:
         head = before_hits[-1]
-        return head[3], before[-16:]
+        return head[3], _subject_before(before)
     if after_hits:
         head = after_hits[0] if family != "count" else after_hits[-1]
         return head[3], after[:head[1]]
@@ -76,6 +78,13 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     if earlier:
         return earlier[-1][3], earlier[-1][2]
     return ("investment" if family == "money" else "other"), (before[-16:] or after[:16] or None)
+
+
+def _subject_before(before: str) -> str:
+    """The noun phrase before the number: the last item when it follows another figure (基地8个、星创天地)."""
+    if re.search(r"\d[^、]*、[^、]*$", before):
+        before = before.rsplit("、", 1)[1]
+    return before[-16:]
 
 
 def scope_of(ctx: DocumentContext, start: int) -> str:
