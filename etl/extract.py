@@ -25,7 +25,7 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
     text = ctx.text
     if q.unit is None or q.kind in NOT_FIGURE_KINDS or q.qualifier in ("cap", "floor"):
         return False
-    if q.single_cn_digit and q.value in (1, 2) and not text.startswith("两", q.start):
+    if q.single_cn_digit and q.value in (1, 2) and q.value_max is None and not text.startswith("两", q.start):
         return False                     # articles and words: 一台机器人, 一批, 二次
     if q.start and text[q.start - 1] in DEMONSTRATIVE:
         return False                     # 这两种资源, 该3项
@@ -100,6 +100,10 @@ def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[
         label_year = re.search(r"((?:19|20)\d{2})", cell.label) or re.search(r"((?:19|20)\d{2})\s*年", cell.header)
         year = int(label_year.group(1)) if label_year else cell.table_year
         region, partner = attributor.names_in(cell.labels)
+        if region is None and partner is None:
+            region, partner = attributor.names_in(cell.title)    # the caption names them for the whole table
+        elif partner is None:
+            partner = attributor.names_in(cell.title)[1]
         figures.append({
             "doc_id": None, "year": year or attributor.doc_year,
             "year_source": "table" if year else "document", "metric": metric,

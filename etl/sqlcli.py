@@ -22,11 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
     parser.add_argument("--timeout", type=float, default=sqlguard.Limits.timeout_s, help="time limit in seconds")
     parser.add_argument("--max-rows", type=int, default=sqlguard.Limits.max_rows, help="rows returned at most")
+    parser.add_argument("--max-chars", type=int, default=sqlguard.Limits.max_chars,
+                        help="characters of text returned at most (rows past it are cut)")
 
 
 def run(args: argparse.Namespace) -> int:
     sql = sys.stdin.read() if args.query == "-" else args.query
-    limits = sqlguard.Limits(timeout_s=args.timeout, max_rows=args.max_rows)
+    limits = sqlguard.Limits(timeout_s=args.timeout, max_rows=args.max_rows, max_chars=args.max_chars)
     result = sqlguard.run_query(sql, args.db, limits)
     if not result.ok:
         print(f"error: {result.message}", file=sys.stderr)
@@ -35,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
         return 2 if result.kind == "refused" else 1
     {"table": write_table, "csv": write_csv, "json": write_json}[args.format](result, sys.stdout)
     note = f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''} in {result.elapsed_s:.3f} s"
-    if result.truncated:
+    if result.truncated_by == "rows":
         note += f" (truncated at --max-rows {result.max_rows}: the query returns more)"
+    elif result.truncated_by == "size":
+        note += " (truncated: the result holds more text than one query may return; use python -m etl export)"
     print(note, file=sys.stderr)
     return 0
 

@@ -34,6 +34,7 @@ class Limits:
     max_rows: int = 10_000
     memory_limit: str = "1GB"
     threads: int = 2
+    max_chars: int = 20_000_000  # text in the result at most, so 10,000 huge rows cannot swamp a page
 
 
 @dataclass
@@ -44,6 +45,7 @@ class QueryResult:
     truncated: bool
     elapsed_s: float
     max_rows: int
+    truncated_by: str | None = None  # "rows" (max_rows) or "size" (max_chars)
     ok: bool = True
 
     def to_frame(self):
@@ -260,14 +262,31 @@ def _execute(con: duckdb.DuckDBPyConnection, sql: str, limits: Limits) -> QueryR
     try:
         con.execute(sql)
         description = con.description or []
-        rows = con.fetchmany(limits.max_rows + 1) if description else []
+        rows, truncated_by = _fetch(con, limits) if description else ([], None)
     except duckdb.Error as exc:
         return _explain_error(exc, limits, time.perf_counter() - started)
     finally:
         watchdog.cancel()
-    return QueryResult(columns=[d[0] for d in description], types=[str(d[1]) for d in description],
-                       rows=rows[:limits.max_rows], truncated=len(rows) > limits.max_rows,
+    return QueryResult(columns=[d[0] for d in description], types=[str(d[1]) for d in description], rows=rows,
+                       truncated=truncated_by is not None, truncated_by=truncated_by,
                        elapsed_s=time.perf_counter() - started, max_rows=limits.max_rows)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, limits: Limits) -> tuple[list[tuple], str | None]:
+    """Rows in chunks until the query ends, max_rows is passed or the text would exceed max_chars."""
+    rows: list[tuple] = []
+    chars = 0
+    while len(rows) <= limits.max_rows:
+        chunk = con.fetchmany(min(2048, limits.max_rows + 1 - len(rows)))
+        if not chunk:
+            return rows, None
+        for row in chunk:
+            chars += sum(len(v) if isinstance(v, (str, bytes)) else 8 if isinstance(v, (int, float)) or v is None
+                         else len(str(v)) for v in row)
+            if chars > limits.max_chars:
+                return rows, "size"
+            rows.append(row)
+    return rows[:limits.max_rows], "rows"
 
 
 def _interrupt(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,6 +26,7 @@ class TableCell:
     line_end: int
     labels: str = ""    # every non-numeric cell of the row
     table_year: int | None = None
+    title: str = ""     # the caption line above the table (深圳对口支援喀什科技项目情况（2020年）)
 
 
 def _cells(line: str) -> list[tuple[int, int, str]]:
@@ -63,6 +64,8 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
             continue
         header_cells = _cells(lines[i])
         table_unit = table_year = None
+        title = next((lines[b] for b in (i - 1, i - 2) if b >= 0 and lines[b].strip()
+                      and not TABLE_UNIT.fullmatch(lines[b].strip())), "")
         for back in (i, i - 1, i - 2):
             if 0 <= back < len(lines):
                 m = TABLE_UNIT.search(lines[back])
@@ -90,7 +93,7 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
                 unit = unit_match.group(1) if unit_match else table_unit
                 name = header[:unit_match.start()].strip() if unit_match else header
                 found.append(TableCell(j, offsets[j] + cs, offsets[j] + ce, cell, name, unit, label,
-                                       offsets[j], offsets[j] + len(lines[j]), labels, table_year))
+                                       offsets[j], offsets[j] + len(lines[j]), labels, table_year, title))
             j += 1
         i = j
     return found, spans

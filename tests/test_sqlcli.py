@@ -84,6 +84,12 @@ def test_millions_of_rows_capped_with_a_note(db):
     assert len(small.stdout.splitlines()) == 6 and "truncated at --max-rows 5" in small.stderr
 
 
+def test_text_cap_option(db, capsys):
+    assert cli.main(sql(db, "--format", "csv", "--max-chars", "100", "SELECT repeat('x', 30) AS t FROM range(10)")) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 1 + 3 and "more text than one query may return" in captured.err
+
+
 def test_table_format(db, capsys):
     assert cli.main(sql(db, "SELECT figure_id, region, value_norm FROM figures ORDER BY figure_id LIMIT 2")) == 0
     captured = capsys.readouterr()

@@ -228,6 +228,14 @@ def test_millions_of_rows_are_capped_and_flagged(db):
     assert len(small.rows) == 10 and not small.truncated
 
 
+def test_result_text_is_capped_too(db):
+    result = sqlguard.run_query("SELECT range, repeat('长', 1000000) AS text FROM range(100)", db)
+    assert result.ok and result.truncated and result.truncated_by == "size"
+    assert 10 <= len(result.rows) <= 20
+    assert sqlguard.run_query(MILLIONS, db).truncated_by == "rows"
+    assert sqlguard.run_query("SELECT 1", db).truncated_by is None
+
+
 def test_memory_limit_stops_a_greedy_query(db):
     result = sqlguard.run_query("SELECT list(range) FROM range(300000000)", db, sqlguard.Limits(memory_limit="200MB"))
     assert not result.ok and result.kind == "memory", str(result)
