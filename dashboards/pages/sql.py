@@ -105,8 +105,10 @@ def run(clicks, sql):
                                                                                           result.types))]
     rows = [{f"{prefix}{i}": cell_value(v) for i, v in enumerate(row)} for row in result.rows]
     status = f"{len(rows):,} 行 rows · {result.elapsed_s * 1000:,.0f} ms"
-    if result.truncated:
+    if result.truncated_by == "rows":
         status += f" · 已截断：只显示前 {result.max_rows:,} 行 (truncated: the query returns more rows)"
+    elif result.truncated_by == "size":
+        status += " · 已截断：结果文本过多 (truncated: too much text; use python -m etl export for whole tables)"
     return columns, rows, html.Span(status, id=f"{P}-count")
 
 
