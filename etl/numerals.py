@@ -48,9 +48,13 @@ def _as_number(token: str) -> float | None:
     return None
 
 
-def evaluate(text: str) -> Numeral | None:
-    """Value of one numeral span, or None when it is not a well-formed number (十三五, 三五, 万千)."""
+def evaluate(text: str, hedged: bool = False) -> Numeral | None:
+    """Value of one numeral span, or None when it is not a well-formed number (十三五, 三五, 万千).
+
+    A bare 万/亿 counts as one 万/亿 only when hedged: 万余人, 近万人 (hedged=True: a hedge word precedes)."""
     tokens = _TOKEN.findall(text)
+    if tokens and tokens[0] in ("零", "〇") and len(tokens) > 1 and tokens[1] == "点":
+        tokens = ["0"] + tokens[1:]                  # 零点五
     if not tokens:
         return None
     total = section = 0.0
@@ -99,7 +103,9 @@ def evaluate(text: str) -> Numeral | None:
             unit = LARGE[tok]
             value = section + (pending or 0.0)
             if value == 0 and total == 0:
-                return None                      # 万元, 亿元大关: a bare 万/亿 is never the number 1万
+                if i != 0 or not (hedged or any(t in HEDGES for t in tokens)):
+                    return None                  # 万元, 亿元大关: a bare 万/亿 is not the number 1万
+                value = 1.0
             if last_large is not None and unit > last_large:
                 total = (total + value) * unit   # 万亿, 三千万亿
             elif last_large is not None and unit == last_large and value == 0:

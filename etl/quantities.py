@@ -18,7 +18,8 @@ POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
 RANGE_LINK = re.compile(r"\s*(?:~|～|-|—|–|－|至|到)\s*")
 VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
-PERCENT_WORD = re.compile(rf"(百|千)分之((?:\d+(?:\.\d+)?)|[{_CN_NUMERAL}点]+)")
+PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d+(?:\.\d+)?)|[{_CN_NUMERAL}点]+)")
+PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 CN_FRACTION = re.compile(rf"([{_CN_NUMERAL}]+|\d+)分之([{_CN_NUMERAL}]+|\d+)")
 FRACTION = re.compile(r"(?<![\d/.])(\d{1,3})\s*/\s*(\d{1,4})(?![\d/])")
 
@@ -121,14 +122,13 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         num = evaluate(m.group(2))
         if num is None:
             continue
-        per = 1.0 if m.group(1) == "百" else 0.1
-        unit = "%" if per == 1.0 else "‰"
+        per, unit = PER_PART[m.group(1)]
         qualifier = _hedge_before(text, m.start())
         found.append(Quantity(tidy(num.value), None, unit, tidy(num.value * per), None, "%",
                               num.approx or qualifier == "approx", m.start(), m.end(), m.group(), "percent", qualifier,
                               _numeral_kind(num)))
     for m in CN_FRACTION.finditer(text):
-        if mask[m.start()] or m.group(1) in ("百", "千") or any(q.start <= m.start() < q.end for q in found):
+        if mask[m.start()] or m.group(1) in PER_PART or any(q.start <= m.start() < q.end for q in found):
             continue
         den, num = evaluate(m.group(1)), evaluate(m.group(2))
         if den is None or num is None or den.value == 0:
@@ -172,7 +172,7 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
 
 def _quantity(text: str, m: re.Match, mask: bytearray) -> Quantity | None:
     s, e = m.span()
-    num = evaluate(m.group())
+    num = evaluate(m.group(), hedged=_hedge_before(text, s) == "approx")
     if num is None:
         return None
     before = text[s - 1] if s else " "
