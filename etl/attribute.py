@@ -8,7 +8,7 @@ from .context import DocumentContext
 from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
-YEAR = re.compile(r"(?<![\d〔\[［(（﹝.])((?:19|20)\d{2})\s*(?:年(?!以来|来)|～|~|—|-|至)")
+YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2})\s*(?:年(?!以来|来)|～|~|—|-|至)")
 RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
                  "明年": 1, "次年": 1}
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure

@@ -45,13 +45,10 @@ class DocumentContext:
     def clause(self, start: int, end: int, breaks: str = CLAUSE_BREAK) -> Span:
         """The stretch between the nearest clause breaks around [start, end) within the sentence."""
         sent = self.sentence(start)
-        left = start
-        while left > sent.start and self.text[left - 1] not in breaks:
-            left -= 1
-        right = end
-        while right < sent.end and self.text[right] not in breaks:
-            right += 1
-        return Span(left, right)
+        text = self.text
+        left = max(text.rfind(ch, sent.start, start) for ch in breaks) + 1
+        right = min((i for i in (text.find(ch, end, sent.end) for ch in breaks) if i >= 0), default=sent.end)
+        return Span(max(left, sent.start), right)
 
     @staticmethod
     def _inside(spans: list[Span], start: int, end: int, max_len: int | None = None) -> Span | None:
