@@ -189,7 +189,6 @@ def open_guarded(db_path: Path | str = DB_PATH, limits: Limits = Limits()) -> du
         "allow_community_extensions": False,
         "allow_unsigned_extensions": False,
         "python_enable_replacements": False,
-        "enable_progress_bar": False,
         "memory_limit": limits.memory_limit,
         "threads": limits.threads,
         "temp_directory": "",  # no spilling to disk: a query over the memory limit fails instead
@@ -205,6 +204,7 @@ def open_guarded(db_path: Path | str = DB_PATH, limits: Limits = Limits()) -> du
         con.execute("SET enable_external_access = false")  # after ATTACH, which needs it
         con.execute("SET disabled_filesystems = 'LocalFileSystem'")  # the attached file stays open; then this
         con.execute("SET allow_persistent_secrets = false")
+        con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()

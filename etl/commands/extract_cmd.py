@@ -21,6 +21,6 @@ def run(args) -> int:
         return 2
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    for figure in extract_figures(text, year=args.year):
-        print(json.dumps(figure, ensure_ascii=False))
+    for number, figure in enumerate(extract_figures(text, year=args.year), start=1):
+        print(json.dumps({"figure_id": number, **figure}, ensure_ascii=False))
     return 0
