@@ -3,7 +3,7 @@ spaces inside numbers. The result is the stored text; every figure offset points
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 from .paths import LEXICON_DIR
@@ -16,17 +16,23 @@ LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(
                          r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
 DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 @lru_cache(maxsize=None)
-def _furniture() -> list[re.Pattern]:
+def _furniture() -> re.Pattern:
     text = (LEXICON_DIR / "page_furniture.txt").read_text(encoding="utf-8")
-    return [re.compile(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return re.compile("|".join(f"(?:{line})" for line in lines))
+
+
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u2018\u2019\u201c\u201d\u2014\u2026]")
 
 
 def display_width(line: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+    """Printed width: CJK and full-width characters take two columns (what a PDF line is wrapped at)."""
+    return len(line) + len(_WIDE.findall(line))
 
 
 def ends_sentence(line: str) -> bool:
@@ -36,16 +42,17 @@ def ends_sentence(line: str) -> bool:
 
 def wrap_width(lines: list[str]) -> int | None:
     """Width of a hard-wrapped (PDF) layout — the most common line width — or None for whole paragraphs."""
-    widths = [display_width(l) for l in lines if len(l) >= 6]
-    if len(widths) < 8:
+    widths = Counter(display_width(l) for l in lines if len(l) >= 6)
+    total = sum(widths.values())
+    if total < 8:
         return None
-    near = {w: sum(1 for x in widths if abs(x - w) <= 2) for w in set(widths)}
+    near = {w: sum(widths.get(w + d, 0) for d in range(-2, 3)) for w in widths}
     mode = max(near, key=lambda w: (near[w], w))
-    return mode if mode <= 120 and near[mode] / len(widths) >= 0.4 else None
+    return mode if mode <= 120 and near[mode] / total >= 0.4 else None
 
 
 def _is_furniture(line: str, counts: dict[str, int]) -> bool:
-    if any(p.match(line) for p in _furniture()):
+    if len(line) <= 40 and _furniture().match(line):
         return True
     # a short running header repeated on many pages
     return counts.get(line, 0) >= 3 and len(line) <= 30 and not ends_sentence(line)
@@ -97,7 +104,7 @@ def _table_lines(lines: list[str]) -> set[int]:
 
 
 def normalize_text(raw: str) -> str:
-    text = raw.translate(_ZERO_WIDTH).replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n")
     text = to_halfwidth(text)
     raw_lines = [l.rstrip() for l in text.split("\n")]
     lines = [l.strip() for l in raw_lines]

@@ -17,8 +17,11 @@ _INLINE_SPACE = re.compile(rf"(?<=[{CJK}]){_WS}+(?=[{CJK}0-9%])|(?<=[0-9%]){_WS}
 _THOUSANDS_SPACE = re.compile(rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?=[{CJK}%])")
 
 
+_NEEDS_HALFWIDTH = re.compile("[" + "".join(re.escape(chr(cp)) for cp in FULLWIDTH_TABLE) + "]")
+
+
 def to_halfwidth(text: str) -> str:
-    return text.translate(FULLWIDTH_TABLE)
+    return text.translate(FULLWIDTH_TABLE) if _NEEDS_HALFWIDTH.search(text) else text
 
 
 def _drop_spans(text: str) -> list[tuple[int, int]]:
