@@ -191,10 +191,10 @@ def test_guards_are_set_and_locked(db):
         "current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions'), "
         "current_setting('allow_community_extensions'), current_setting('max_execution_time'), "
         "current_setting('threads'), current_setting('temp_directory'), current_setting('access_mode'), "
-        "current_setting('python_enable_replacements'), (SELECT list(database_name ORDER BY database_name) "
-        "FROM duckdb_databases() WHERE NOT internal)", db)
+        "current_setting('python_enable_replacements'), current_setting('enable_progress_bar'), "
+        "(SELECT list(database_name ORDER BY database_name) FROM duckdb_databases() WHERE NOT internal)", db)
     assert result.ok, str(result)
-    assert result.rows[0] == (False, True, False, False, False, 5000, 2, "", "automatic", False, ["yearbook"])
+    assert result.rows[0] == (False, True, False, False, False, 5000, 2, "", "automatic", False, False, ["yearbook"])
     assert sqlguard.run_query("SELECT readonly FROM duckdb_databases() WHERE database_name = 'yearbook'",
                               db).rows == [(True,)]
 
