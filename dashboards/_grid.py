@@ -6,13 +6,13 @@ import pandas as pd
 from . import _queries as q
 from ._source import metric_label, value_text
 
-TEXT_OPS = {"contains": ("LIKE", "%{}%"), "equals": ("=", "{}"), "startsWith": ("LIKE", "{}%"),
-            "endsWith": ("LIKE", "%{}"), "notContains": ("NOT LIKE", "%{}%"), "notEqual": ("<>", "{}")}
+TEXT_OPS = {"contains": "contains({}, ?)", "notContains": "NOT contains({}, ?)", "equals": "{} = ?",
+            "notEqual": "{} <> ?", "startsWith": "starts_with({}, ?)", "endsWith": "suffix({}, ?)"}
 NUM_OPS = {"equals": "=", "notEqual": "<>", "greaterThan": ">", "greaterThanOrEqual": ">=", "lessThan": "<",
            "lessThanOrEqual": "<="}
 TEXT_COLUMNS = {"metric", "subject", "text", "unit_norm", "region", "partner", "scope", "sentence", "title"}
 NUMBER_COLUMNS = {"figure_id", "year", "value_norm", "value"}
-EXPORT_ROWS = 10_000
+EXPORT_ROWS = 5_000
 
 
 def _column(col: str) -> str:
@@ -28,10 +28,8 @@ def filter_sql(model: dict | None) -> tuple[str, list]:
         for c in conds:
             op = c.get("type")
             if col in TEXT_COLUMNS and op in TEXT_OPS and c.get("filter") not in (None, ""):
-                sql_op, pattern = TEXT_OPS[op]
-                escaped = str(c["filter"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                parts.append(f"{_column(col)} {sql_op} ? ESCAPE '\\'" if "LIKE" in sql_op else f"{_column(col)} {sql_op} ?")
-                params.append(pattern.format(escaped) if "LIKE" in sql_op else str(c["filter"]))
+                parts.append(TEXT_OPS[op].format(_column(col)))
+                params.append(str(c["filter"]))
             elif col in NUMBER_COLUMNS and op in NUM_OPS and c.get("filter") is not None:
                 parts.append(f"{_column(col)} {NUM_OPS[op]} ?")
                 params.append(float(c["filter"]))

@@ -12,7 +12,7 @@ DB = Database(os.environ.get("YEARBOOK_DB") or None)
 NO_REGION = "__none__"   # filter value meaning "figures with no region (全疆/未指明)"
 NO_PARTNER = "__none__"
 TOP_GROUPS = 8
-SOURCE_ROWS = 2000       # cap on the sources sheet of exports
+SOURCE_ROWS = 1000       # cap on the sources sheet of exports
 FIGURE_COLUMNS = ("figure_id", "year", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "conflict", "conflict_group", "region", "partner",
                   "scope", "text", "sentence", "doc_id")
@@ -48,6 +48,11 @@ def _in_list(column: str, values: tuple, none_token: str, clauses: list, params:
         clauses.append("(" + " OR ".join(parts) + ")")
 
 
+def placeholders(values: list) -> str:
+    """'?, ?, ?' for an IN list of this length (values stay parameters; DuckDB can use the key index)."""
+    return ", ".join("?" for _ in values) or "NULL"
+
+
 def where(f: Filters, alias: str = "") -> tuple[str, list]:
     """WHERE clause (fixed fragments only) and its parameters for the filters."""
     a = f"{alias}." if alias else ""
@@ -71,6 +76,19 @@ def where(f: Filters, alias: str = "") -> tuple[str, list]:
 
 def metrics() -> pd.DataFrame:
     return DB.frame("SELECT metric, label_zh, label_en, core FROM metrics ORDER BY NOT core, metric")
+
+
+_labels: dict = {}
+
+
+def metric_labels() -> dict[str, str]:
+    """metric id -> Chinese label, memoised per file version (called once per grid row)."""
+    version = DB.version()
+    if version not in _labels:
+        frame = metrics()
+        _labels.clear()
+        _labels[version] = dict(zip(frame["metric"], frame["label_zh"].fillna(frame["metric"])))
+    return _labels[version]
 
 
 def units(metric: str | None) -> pd.DataFrame:
@@ -160,18 +178,25 @@ def count_figures(f: Filters, extra: str = "TRUE", extra_params: list | None = N
 
 def figure_rows(f: Filters, order: list[tuple[str, bool]], start: int, limit: int,
                 extra: str = "TRUE", extra_params: list | None = None) -> pd.DataFrame:
-    """A page of figures with their document title; order is [(column, descending)] of SORTABLE columns."""
+    """A page of figures with their document title; order is [(column, descending)] of SORTABLE columns.
+
+    Sorting and paging run on figures alone (a top-N), and documents are joined to that page only,
+    unless the order or a grid filter needs the title."""
     w, p = where(f, "f")
     keys = [f"{'d.title' if c == 'title' else 'f.' + c} {'DESC' if desc else 'ASC'} NULLS LAST"
             for c, desc in order if c in SORTABLE] + ["f.figure_id"]
-    cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
-    return DB.frame(f"SELECT {cols}, d.title, d.year AS doc_year FROM figures f "
-                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id WHERE {w} AND {extra} "
-                    f"ORDER BY {', '.join(keys)} LIMIT ? OFFSET ?",
+    needs_title = "d.title" in extra or any(c == "title" for c, _ in order)
+    join = "LEFT JOIN documents d ON d.doc_id = f.doc_id" if needs_title else ""
+    inner = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+    outer = ", ".join(f"p.{c}" for c in FIGURE_COLUMNS)
+    outer_keys = ", ".join(k.replace("f.", "p.") for k in keys)
+    return DB.frame(f"SELECT {outer}, d.title, d.year AS doc_year FROM (SELECT {inner} FROM figures f {join} "
+                    f"WHERE {w} AND {extra} ORDER BY {', '.join(keys)} LIMIT ? OFFSET ?) p "
+                    f"LEFT JOIN documents d ON d.doc_id = p.doc_id ORDER BY {outer_keys}",
                     p + (extra_params or []) + [int(limit), int(start)])
 
 
-def point_figures(f: Filters, year=None, region=None, partner=None, limit: int = 20) -> tuple[pd.DataFrame, int]:
+def point_figures(f: Filters, year=None, region=None, partner=None, limit: int = 10) -> tuple[pd.DataFrame, int]:
     """The figures behind one chart point (largest first) and how many there are."""
     extra, params = ["TRUE"], []
     if year is not None:
@@ -189,48 +214,62 @@ def point_figures(f: Filters, year=None, region=None, partner=None, limit: int =
 
 
 def figures_by_id(ids: list[int]) -> pd.DataFrame:
+    ids = [int(i) for i in ids]
     cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
     return DB.frame(f"SELECT {cols}, f.char_start, f.char_end, d.title, d.year AS doc_year, d.file_name, "
-                    f"d.source FROM figures f LEFT JOIN documents d ON d.doc_id = f.doc_id "
-                    f"WHERE list_contains(?::INTEGER[], f.figure_id) ORDER BY f.figure_id",
-                    [[int(i) for i in ids]])
+                    f"d.source FROM (SELECT * FROM figures WHERE figure_id IN ({placeholders(ids)})) f "
+                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id ORDER BY f.figure_id", ids)
 
 
-def context(figure_id: int, reach: int = 1500) -> dict | None:
-    """The paragraph around a figure: text before, the figure, text after (offsets into documents.text)."""
-    df = DB.frame("SELECT f.char_start, f.char_end, greatest(f.char_start - ?, 0) AS lo, "
-                  "substr(d.text, greatest(f.char_start - ?, 0) + 1, f.char_end - greatest(f.char_start - ?, 0) + ?) "
-                  "AS window FROM figures f JOIN documents d ON d.doc_id = f.doc_id WHERE f.figure_id = ?",
-                  [reach, reach, reach, reach, int(figure_id)])
-    if df.empty or df.window.iloc[0] is None:
-        return None
-    r = df.iloc[0]
-    text, s, e = r.window, int(r.char_start - r.lo), int(r.char_end - r.lo)
-    head = text[:s]
-    cut = max(head.rfind("\n"), -1) + 1
-    tail = text[e:]
-    end = tail.find("\n")
-    return {"before": head[cut:], "figure": text[s:e], "after": tail if end < 0 else tail[:end]}
+def contexts(ids: list[int], reach: int = 1500) -> dict[int, dict]:
+    """The paragraph around each figure: text before, the figure, text after (cut at line breaks)."""
+    ids = [int(i) for i in ids]
+    spots = DB.frame(f"SELECT figure_id, doc_id, char_start, char_end FROM figures "
+                     f"WHERE figure_id IN ({placeholders(ids)})", ids)
+    rows = []
+    for r in spots.itertuples(index=False):  # one point lookup per figure: reading every text costs more
+        lo = max(int(r.char_start) - reach, 0)
+        window = DB.frame("SELECT substr(text, ?, ?) AS w FROM documents WHERE doc_id = ?",
+                          [lo + 1, int(r.char_end) - lo + reach, r.doc_id])
+        rows.append((r.figure_id, r.char_start, r.char_end, lo, window["w"].iloc[0] if len(window) else None))
+    df = pd.DataFrame(rows, columns=["figure_id", "char_start", "char_end", "lo", "window"])
+    out = {}
+    for r in df.itertuples(index=False):
+        if not isinstance(r.window, str):
+            continue
+        text, s, e = r.window, int(r.char_start - r.lo), int(r.char_end - r.lo)
+        head, tail = text[:s], text[e:]
+        cut, end = head.rfind("\n") + 1, tail.find("\n")
+        out[int(r.figure_id)] = {"before": head[cut:], "figure": text[s:e], "after": tail if end < 0 else tail[:end]}
+    return out
+
+
+def context(figure_id: int) -> dict | None:
+    return contexts([figure_id]).get(int(figure_id))
 
 
 def conflict_candidates(ids: list[int]) -> pd.DataFrame:
     """Every figure sharing a conflict group (and document) with one of ids."""
+    ids = [int(i) for i in ids]
     cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+    groups = DB.frame(f"SELECT DISTINCT doc_id, conflict_group FROM figures WHERE figure_id IN ({placeholders(ids)}) "
+                      f"AND conflict_group IS NOT NULL", ids)
+    docs = sorted(set(groups["doc_id"]))
     return DB.frame(f"SELECT {cols}, d.title, d.year AS doc_year FROM figures f "
-                    f"JOIN (SELECT DISTINCT doc_id, conflict_group FROM figures "
-                    f"WHERE list_contains(?::INTEGER[], figure_id) AND conflict_group IS NOT NULL) g "
-                    f"ON g.doc_id = f.doc_id AND g.conflict_group = f.conflict_group "
-                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id ORDER BY f.conflict_group, f.figure_id",
-                    [[int(i) for i in ids]])
+                    f"JOIN (SELECT DISTINCT doc_id, conflict_group FROM figures WHERE figure_id IN ({placeholders(ids)}) "
+                    f"AND conflict_group IS NOT NULL) g ON g.doc_id = f.doc_id AND g.conflict_group = f.conflict_group "
+                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id WHERE f.doc_id IN ({placeholders(docs)}) "
+                    f"ORDER BY f.conflict_group, f.figure_id", ids + docs)
 
 
 def sources(f: Filters, limit: int = SOURCE_ROWS) -> pd.DataFrame:
     """Document, year and sentence of the figures under the filters (largest first, capped)."""
     w, p = where(f, "f")
-    return DB.frame(f"SELECT f.figure_id AS 编号, d.title AS 文档, d.file_name AS 文件, f.year AS 年份, "
-                    f"f.text AS 原文数字, f.sentence AS 原句 FROM figures f LEFT JOIN documents d "
-                    f"ON d.doc_id = f.doc_id WHERE {w} ORDER BY f.value_norm DESC NULLS LAST, f.figure_id "
-                    f"LIMIT ?", p + [int(limit)])
+    return DB.frame(f"SELECT p.figure_id AS 编号, d.title AS 文档, d.file_name AS 文件, p.year AS 年份, "
+                    f"p.text AS 原文数字, p.sentence AS 原句 FROM (SELECT f.figure_id, f.doc_id, f.year, f.text, "
+                    f"f.sentence, f.value_norm FROM figures f WHERE {w} "
+                    f"ORDER BY f.value_norm DESC NULLS LAST, f.figure_id LIMIT ?) p LEFT JOIN documents d "
+                    f"ON d.doc_id = p.doc_id ORDER BY p.value_norm DESC NULLS LAST, p.figure_id", p + [int(limit)])
 
 
 # ---- documents and coverage --------------------------------------------------------------------

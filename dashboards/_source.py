@@ -14,7 +14,7 @@ METRIC_LABELS_FALLBACK = {"projects": "项目数", "investment": "投资/经费"
 
 def metric_label(metric: str) -> str:
     try:
-        labels = dict(q.metrics()[["metric", "label_zh"]].itertuples(index=False))
+        labels = q.metric_labels()
     except q.DatabaseUnavailable:
         labels = {}
     return labels.get(metric) or METRIC_LABELS_FALLBACK.get(metric, metric)
@@ -39,8 +39,7 @@ def badges(row) -> list:
     return out
 
 
-def paragraph(row) -> html.P:
-    ctx = q.context(int(row.figure_id))
+def paragraph(row, ctx: dict | None = None) -> html.P:
     if ctx is None:  # no document text: fall back to the stored sentence
         sentence, span = row.sentence or "", row.text or ""
         i = sentence.find(span) if span else -1
@@ -60,7 +59,7 @@ def _year(value) -> str:
     return "—" if value is None or pd.isna(value) else str(int(value))
 
 
-def figure_card(row, candidates: pd.DataFrame) -> html.Div:
+def figure_card(row, candidates: pd.DataFrame, ctx: dict | None = None) -> html.Div:
     where = " · ".join(x for x in (row.region if isinstance(row.region, str) else "全疆/未指明",
                                    row.partner if isinstance(row.partner, str) else None) if x)
     parts = [
@@ -68,7 +67,7 @@ def figure_card(row, candidates: pd.DataFrame) -> html.Div:
         html.Div(f"{_year(row.year)}年 · {where} · {row.subject or ''}", className="meta"),
         html.Div([html.Span("文档："), html.B(row.title or row.doc_id),
                   html.Span(f"（{_year(row.doc_year)}年，编号 {int(row.figure_id)}）")], className="doc"),
-        paragraph(row),
+        paragraph(row, ctx),
     ]
     mine = candidates[candidates["conflict_group"] == row.conflict_group] if bool(row.conflict) else candidates[:0]
     if len(mine):
@@ -85,4 +84,6 @@ def source_panel(ids: list[int], heading: str, total: int | None = None) -> list
     rows = rows.iloc[rows["figure_id"].map(order).argsort()]
     candidates = q.conflict_candidates([int(i) for i in rows.loc[rows["conflict"], "figure_id"]])
     more = f"（共 {total:,} 条，显示数值最大的 {len(rows)} 条）" if total and total > len(rows) else ""
-    return [html.H4(f"出处 Source · {heading}{more}")] + [figure_card(r, candidates) for r in rows.itertuples(index=False)]
+    ctx = q.contexts(rows["figure_id"].tolist())
+    return [html.H4(f"出处 Source · {heading}{more}")] + [figure_card(r, candidates, ctx.get(int(r.figure_id)))
+                                                       for r in rows.itertuples(index=False)]

@@ -100,7 +100,7 @@ def select(selected):
     if not ids:
         return source_panel([], ""), [], None
     try:
-        return source_panel(ids[-20:][::-1], f"已选 {len(ids)} 条", len(ids)), ids, ids[-1]
+        return source_panel(ids[-10:][::-1], f"已选 {len(ids)} 条", len(ids)), ids, ids[-1]
     except q.DatabaseUnavailable as exc:
         return [pg.error_box(exc)], ids, None
 
