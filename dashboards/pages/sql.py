@@ -27,6 +27,13 @@ KIND_ZH = {"refused": "已拒绝", "timeout": "已超时", "memory": "内存超�
 NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "FLOAT", "DOUBLE",
            "DECIMAL"}  # HUGEINT/UBIGINT may pass 2**53 and arrive as text
 MONO = {"fontFamily": "'Noto Sans Mono CJK SC', 'DejaVu Sans Mono', monospace", "fontSize": "13px"}
+EDITOR_STYLE = {**MONO, "width": "100%", "height": "190px", "boxSizing": "border-box"}
+SCHEMA_STYLE = {"flex": "2", "minWidth": "280px", "maxHeight": "860px", "overflowY": "auto", "background": "#fff",
+                "borderRadius": "6px", "padding": "6px 12px"}
+GRID_OPTIONS = {"pagination": True, "paginationPageSize": 100, "enableCellTextSelection": True,
+                "suppressColumnVirtualisation": True}
+LIMITS_TEXT = (f"只读；每次最长 {LIMITS.timeout_s:g} 秒，最多 {LIMITS.max_rows:,} 行，内存 {LIMITS.memory_limit}。"
+               f"Read-only, {LIMITS.timeout_s:g} s, {LIMITS.max_rows:,} rows, {LIMITS.memory_limit} at most.")
 
 
 def db_path():
@@ -37,15 +44,12 @@ def layout(q_text: str | None = None, **_query):
     """?q_text=… pre-fills the query box (links to a query); the schema is read fresh on each visit."""
     examples = [{"label": title, "value": title} for title in sqlguard.EXAMPLE_QUERIES]
     editor = html.Div([
-        dcc.Textarea(id=f"{P}-query", value=q_text or START_QUERY, spellCheck=False,
-                     style={**MONO, "width": "100%", "height": "190px", "boxSizing": "border-box"}),
+        dcc.Textarea(id=f"{P}-query", value=q_text or START_QUERY, spellCheck=False, style=EDITOR_STYLE),
         html.Div([
             html.Button("运行 Run", id=f"{P}-run", n_clicks=0, className="export-btn"),
             dcc.Dropdown(id=f"{P}-example", options=examples, placeholder="示例查询 Example queries…",
                          clearable=True, style={"minWidth": "320px"}),
-            html.Span(f"只读；每次最长 {LIMITS.timeout_s:g} 秒，最多 {LIMITS.max_rows:,} 行，内存 {LIMITS.memory_limit}。"
-                      f"Read-only, {LIMITS.timeout_s:g} s, {LIMITS.max_rows:,} rows, {LIMITS.memory_limit} at most.",
-                      className="hint"),
+            html.Span(LIMITS_TEXT, className="hint"),
         ], className="controls"),
         dcc.Loading(html.Div(id=f"{P}-status", className="hint"), delay_show=200),
         html.Div([html.Span("导出结果 Export：", className="flabel"),
@@ -55,18 +59,15 @@ def layout(q_text: str | None = None, **_query):
                  className="export-bar"),
         dag.AgGrid(id=f"{P}-grid", columnDefs=[], rowData=[],
                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
-                   dashGridOptions={"pagination": True, "paginationPageSize": 100, "enableCellTextSelection": True,
-                                    "suppressColumnVirtualisation": True},
-                   style={"height": "520px"}),
+                   dashGridOptions=GRID_OPTIONS, style={"height": "520px"}),
     ], style={"flex": "3", "minWidth": "0"})
     return html.Div([
         html.H2("查询 SQL"),
         html.P(["用 SQL 直接查询整理好的表（DuckDB 方言）。表、列和说明见右侧，完整说明见 ",
                 html.Code("docs/schema.md"), "。也可以在命令行运行 ", html.Code('python -m etl sql "SELECT …"'), "。"],
                className="intro"),
-        html.Div([editor, html.Div(schema_panel(), id=f"{P}-schema", style={
-            "flex": "2", "minWidth": "280px", "maxHeight": "860px", "overflowY": "auto", "background": "#fff",
-            "borderRadius": "6px", "padding": "6px 12px"})], style={"display": "flex", "gap": "16px"}),
+        html.Div([editor, html.Div(schema_panel(), id=f"{P}-schema", style=SCHEMA_STYLE)],
+                 style={"display": "flex", "gap": "16px"}),
     ], className="page", id=f"{P}-page")
 
 
@@ -79,11 +80,12 @@ def schema_panel() -> list:
     for table in tables:
         rows = [html.Tr([html.Td(html.Code(c.name)), html.Td(c.type, className="hint"), html.Td(c.comment)])
                 for c in table.columns]
-        items.append(html.Details([
-            html.Summary([html.B(table.name), html.Span(f" {'视图 view' if table.kind == 'view' else ''} ",
-                                                         className="hint"), html.Span(table.comment, className="hint")]),
-            html.Table(html.Tbody(rows), className="data-table", style={"fontSize": "12px"}),
-        ], open=table.name == "figures", id=f"{P}-schema-{table.name}"))
+        kind = " 视图 view " if table.kind == "view" else " "
+        summary = html.Summary([html.B(table.name), html.Span(kind, className="hint"),
+                                html.Span(table.comment, className="hint")])
+        items.append(html.Details([summary, html.Table(html.Tbody(rows), className="data-table",
+                                                       style={"fontSize": "12px"})],
+                                  open=table.name == "figures", id=f"{P}-schema-{table.name}"))
     return items
 
 
@@ -97,19 +99,27 @@ def use_example(title):
 def run(clicks, sql):
     result = sqlguard.run_query(sql or "", db_path(), LIMITS)
     if not result.ok:
-        return [], [], html.Div([html.Div(f"{KIND_ZH.get(result.kind, '出错')}：{result.message}"), html.Pre(result.detail, style={"whiteSpace": "pre-wrap",
-                                                                                            "margin": "4px 0 0"})
-                                 if result.detail else None], className="error-box", id=f"{P}-error")
+        return [], [], error_box(result)
     prefix = f"q{clicks}c"  # new column ids per run: the grid keeps per-column state (types, widths) by id
-    columns = [column_def(f"{prefix}{i}", name, kind) for i, (name, kind) in enumerate(zip(result.columns,
-                                                                                          result.types))]
+    columns = [column_def(f"{prefix}{i}", name, kind)
+               for i, (name, kind) in enumerate(zip(result.columns, result.types))]
     rows = [{f"{prefix}{i}": cell_value(v) for i, v in enumerate(row)} for row in result.rows]
-    status = f"{len(rows):,} 行 rows · {result.elapsed_s * 1000:,.0f} ms"
+    return columns, rows, html.Span(status_text(result), id=f"{P}-count")
+
+
+def error_box(error: sqlguard.QueryError) -> html.Div:
+    detail = html.Pre(error.detail, style={"whiteSpace": "pre-wrap", "margin": "4px 0 0"}) if error.detail else None
+    return html.Div([html.Div(f"{KIND_ZH.get(error.kind, '出错')}：{error.message}"), detail], className="error-box",
+                    id=f"{P}-error")
+
+
+def status_text(result: sqlguard.QueryResult) -> str:
+    text = f"{len(result.rows):,} 行 rows · {result.elapsed_s * 1000:,.0f} ms"
     if result.truncated_by == "rows":
-        status += f" · 已截断：只显示前 {result.max_rows:,} 行 (truncated: the query returns more rows)"
+        text += f" · 已截断：只显示前 {result.max_rows:,} 行 (truncated: the query returns more rows)"
     elif result.truncated_by == "size":
-        status += " · 已截断：结果文本过多 (truncated: too much text; use python -m etl export for whole tables)"
-    return columns, rows, html.Span(status, id=f"{P}-count")
+        text += " · 已截断：结果文本过多 (truncated: too much text; python -m etl export writes whole tables)"
+    return text
 
 
 @callback(Output(f"{P}-download", "data"), Output(f"{P}-export-msg", "children"),
