@@ -1,6 +1,7 @@
 """Whose figure it is: the year it describes, the Xinjiang region and the aid partner it concerns."""
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -61,6 +62,7 @@ class Attributor:
             self.regions.append((m.start(), m.end(), _region_of_name()[m.group()], usable))
         self.partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text)
                          if self._is_partner_role(m)]
+        self.headings = self._headings()
 
     def _is_event_place(self, m: re.Match) -> bool:
         text = self.ctx.text
@@ -83,6 +85,26 @@ class Attributor:
         if before in "，,；;。！？\n" and re.match(r"^(?:省|市)(?![场民区级内外])", after):
             return True                  # 深圳市在喀什设立…: the province or city opens the clause as its subject
         return any(p.match(after) for p in partner_role_patterns())
+
+    def _headings(self) -> list[tuple[int, str | None, str | None]]:
+        """(start, region, partner) of section headings; a heading naming one place covers its section."""
+        found = []
+        for para in self.ctx.paragraphs:
+            line = self.ctx.text[para.start:para.end].strip()
+            if not line or len(line) > 30 or any(ch in line for ch in "。；;！？，"):
+                continue
+            regions = {_region_of_name()[m.group()] for m in _region_regex().finditer(line)}
+            partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
+            found.append((para.start, next(iter(regions)) if len(regions) == 1 else None,
+                          next(iter(partners)) if len(partners) == 1 else None))
+        return found
+
+    def heading_names(self, start: int) -> tuple[str | None, str | None]:
+        """Region and partner of the section heading above start (only the nearest heading counts)."""
+        index = bisect.bisect_right([h[0] for h in self.headings], start) - 1
+        if index < 0:
+            return None, None
+        return self.headings[index][1], self.headings[index][2]
 
     @staticmethod
     def names_in(label: str) -> tuple[str | None, str | None]:
@@ -129,7 +151,7 @@ class Attributor:
             earlier = [r for r in self.regions if max(0, sentence.start - LOOKBACK_CHARS) <= r[0] < sentence.start and r[3]]
             if earlier:
                 return earlier[-1][2]
-        return None
+        return self.heading_names(start)[0]
 
     def partner(self, start: int, end: int) -> str | None:
         sentence = self.ctx.sentence(start)
@@ -137,4 +159,4 @@ class Attributor:
         inside = [p for p in self.partners if clause.start <= p[0] < clause.end]
         inside = inside or [p for p in self.partners if sentence.start <= p[0] < sentence.end]
         before = [p for p in inside if p[0] < start]
-        return before[-1][2] if before else None
+        return before[-1][2] if before else self.heading_names(start)[1]

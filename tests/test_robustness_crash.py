@@ -45,6 +45,16 @@ def _run_build(raw: Path, db: Path) -> float:
     return time.monotonic() - started
 
 
+def _diff(a: dict, b: dict) -> str:
+    out = []
+    for table in a:
+        if a[table] != b[table]:
+            only_a, only_b = set(a[table]) - set(b[table]), set(b[table]) - set(a[table])
+            out.append(f"{table}: {len(a[table])} vs {len(b[table])} rows; {sorted(only_a, key=str)[:2]} / "
+                       f"{sorted(only_b, key=str)[:2]}")
+    return "\n".join(out)
+
+
 def _group_gone(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -85,7 +95,7 @@ def test_sigkill_at_random_points(tmp_path):
             time.sleep(0.05)
         assert _group_gone(proc.pid), "a worker outlived its killed build"
         state = dump(live)                                   # opens, reads every table: the file is usable
-        assert state in (old, new), f"kill {i}: the database holds neither the old nor the new build"
+        assert state in (old, new), f"kill {i}: neither old nor new build:\n{_diff(state, new)}"
         if state == new and proc.returncode == -signal.SIGKILL:
             swapped_before_kill += 1
         if state == new:                                    # put the old database back for the next kill
@@ -93,7 +103,8 @@ def test_sigkill_at_random_points(tmp_path):
             os.replace(tmp_path / "restore.duckdb", live)
     leftovers = [p.name for p in live.parent.iterdir() if ".building-" in p.name]
     _run_build(new_raw, live)
-    assert dump(live) == new
+    final = dump(live)
+    assert final == new, _diff(final, new)
     assert not [p.name for p in live.parent.iterdir() if ".building-" in p.name]
     print(f"\n{KILLS} builds started: {killed} killed with SIGKILL mid-build ({swapped_before_kill} after the swap), "
           f"{finished} finished first; {len(leftovers)} leftover temp file(s) removed by the next build; "
