@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def export(db_path: Path, out_dir: Path, fmt: str, views: bool = False, bom: bool = False) -> list[tuple[str, Path, int]]:
+def export(db_path: Path, out_dir: Path, fmt: str, views: bool = False,
+           bom: bool = False) -> list[tuple[str, Path, int]]:
     """Write each table (and view) of the database to out_dir/NAME.fmt; (name, path, rows) for each."""
     con = sqlguard.connect_read_only(db_path)
     try:

@@ -106,8 +106,9 @@ def test_csv_format(db, capsys):
 
 
 def test_json_format(db, capsys):
-    assert cli.main(sql(db, "--format", "json", "SELECT year, sum(value_norm) AS total, 1 AS total "
-                                              "FROM figures WHERE metric = 'investment' GROUP BY year ORDER BY year")) == 0
+    query = ("SELECT year, sum(value_norm) AS total, 1 AS total FROM figures WHERE metric = 'investment' "
+             "GROUP BY year ORDER BY year")
+    assert cli.main(sql(db, "--format", "json", query)) == 0
     assert json.loads(capsys.readouterr().out) == [{"year": 2015, "total": 19367.85, "total_2": 1},
                                                    {"year": 2016, "total": 36000.0, "total_2": 1}]
 
