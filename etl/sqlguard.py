@@ -26,6 +26,8 @@ READ_ONLY_PRAGMAS = {"table_info", "show", "show_tables", "show_tables_expanded"
 FIRST_WORDS = {"SELECT", "WITH", "FROM", "VALUES", "DESCRIBE", "DESC", "SHOW", "EXPLAIN", "SUMMARIZE", "PRAGMA",
                "TABLE", "("}
 _CONCURRENT = threading.BoundedSemaphore(2)  # guarded queries at once in this process (2 cores)
+_PARSER = duckdb.connect(":memory:")  # only ever parses (extract_statements), never executes
+_PARSER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -138,13 +140,11 @@ ORDER BY table_name, column_index"""
 
 def check_statement(sql: str) -> QueryError | None:
     """Refuse anything but one read-only statement; None when the text passes (an extra layer, not the only one)."""
-    parser = duckdb.connect(":memory:")
     try:
-        statements = parser.extract_statements(sql)
+        with _PARSER_LOCK:
+            statements = _PARSER.extract_statements(sql)
     except duckdb.Error as exc:
         return QueryError("syntax", "The query could not be parsed.", _first_line(exc))
-    finally:
-        parser.close()
     if not statements:
         return QueryError("refused", "The query is empty.")
     if len(statements) > 1:

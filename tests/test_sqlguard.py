@@ -185,6 +185,31 @@ def test_read_only_forms_are_allowed(db, sql):
     assert result.ok, str(result)
 
 
+def test_no_setting_can_be_set_or_reset(db):
+    """Every DuckDB setting, SET to its own current value and RESET: refused by both layers."""
+    settings = duckdb.connect(":memory:").execute("SELECT name, coalesce(value, '') FROM duckdb_settings()").fetchall()
+    assert len(settings) > 100
+    harmless = {"schema", "search_path"}  # like USE: which schema names resolve in, nothing more
+    con = sqlguard.open_guarded(db)
+    try:
+        changed, locked = [], 0
+        for name, value in settings:
+            quoted = value.replace("'", "''")
+            for statement in (f"SET \"{name}\" = '{quoted}'", f'RESET "{name}"'):
+                assert sqlguard.check_statement(statement) is not None, statement
+                try:
+                    con.execute(statement)
+                    changed.append(name)
+                except duckdb.Error as exc:
+                    locked += "configuration has been locked" in str(exc)
+        assert set(changed) <= harmless
+        assert locked > len(settings)  # refused for being locked, not for a typo
+        assert con.execute("SELECT current_setting('enable_external_access'), current_setting('lock_configuration'), "
+                           "current_setting('max_execution_time')").fetchall() == [(False, True, 5000)]
+    finally:
+        con.close()
+
+
 def test_guards_are_set_and_locked(db):
     result = sqlguard.run_query(
         "SELECT current_setting('enable_external_access'), current_setting('lock_configuration'), "
