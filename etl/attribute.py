@@ -63,6 +63,9 @@ class Attributor:
         self.partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text)
                          if self._is_partner_role(m)]
         self.headings = self._headings()
+        self._heading_starts = [h[0] for h in self.headings]
+        self._region_starts = [r[0] for r in self.regions]
+        self._partner_starts = [p[0] for p in self.partners]
 
     def _is_event_place(self, m: re.Match) -> bool:
         text = self.ctx.text
@@ -99,9 +102,14 @@ class Attributor:
                           next(iter(partners)) if len(partners) == 1 else None))
         return found
 
+    def _partners_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        lo = bisect.bisect_left(self._partner_starts, start)
+        hi = bisect.bisect_left(self._partner_starts, end)
+        return self.partners[lo:hi]
+
     def heading_names(self, start: int) -> tuple[str | None, str | None]:
         """Region and partner of the section heading above start (only the nearest heading counts)."""
-        index = bisect.bisect_right([h[0] for h in self.headings], start) - 1
+        index = bisect.bisect_right(self._heading_starts, start) - 1
         if index < 0:
             return None, None
         return self.headings[index][1], self.headings[index][2]
@@ -143,12 +151,16 @@ class Attributor:
             between = text[r_end:start]
             if usable and not (between.endswith("等") and not re.search(r"[与和就在对向同]", between)):
                 return region
-        for r_start, r_end, region, usable in self.regions:
-            if end <= r_start < clause.end and usable and (
+        lo = bisect.bisect_left(self._region_starts, end)
+        hi = bisect.bisect_left(self._region_starts, clause.end)
+        for r_start, r_end, region, usable in self.regions[lo:hi]:
+            if usable and (
                     r_start < comma_clause.end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
                 return region
         if ANAPHOR.search(text, sentence.start, sentence.end):
-            earlier = [r for r in self.regions if max(0, sentence.start - LOOKBACK_CHARS) <= r[0] < sentence.start and r[3]]
+            lo = bisect.bisect_left(self._region_starts, max(0, sentence.start - LOOKBACK_CHARS))
+            hi = bisect.bisect_left(self._region_starts, sentence.start)
+            earlier = [r for r in self.regions[lo:hi] if r[3]]
             if earlier:
                 return earlier[-1][2]
         return self.heading_names(start)[0]
@@ -156,7 +168,6 @@ class Attributor:
     def partner(self, start: int, end: int) -> str | None:
         sentence = self.ctx.sentence(start)
         clause = self.ctx.clause(start, end, breaks="；;。！？!?\n")
-        inside = [p for p in self.partners if clause.start <= p[0] < clause.end]
-        inside = inside or [p for p in self.partners if sentence.start <= p[0] < sentence.end]
+        inside = self._partners_between(clause.start, clause.end) or self._partners_between(sentence.start, sentence.end)
         before = [p for p in inside if p[0] < start]
         return before[-1][2] if before else self.heading_names(start)[1]

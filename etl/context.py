@@ -30,6 +30,8 @@ class DocumentContext:
             self.paragraphs.append(Span(pos, pos + len(line)))
             pos += len(line) + 1
         self._paragraph_starts = [p.start for p in self.paragraphs]
+        self._breaks: dict[str, list[int]] = {}
+        self._clauses: dict[tuple, Span] = {}
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
 
@@ -44,11 +46,24 @@ class DocumentContext:
 
     def clause(self, start: int, end: int, breaks: str = CLAUSE_BREAK) -> Span:
         """The stretch between the nearest clause breaks around [start, end) within the sentence."""
+        key = (start, end, breaks)
+        cached = self._clauses.get(key)
+        if cached is not None:
+            return cached
+        self._clauses[key] = span = self._clause(start, end, breaks)
+        return span
+
+    def _clause(self, start: int, end: int, breaks: str) -> Span:
         sent = self.sentence(start)
-        text = self.text
-        left = max(text.rfind(ch, sent.start, start) for ch in breaks) + 1
-        right = min((i for i in (text.find(ch, end, sent.end) for ch in breaks) if i >= 0), default=sent.end)
-        return Span(max(left, sent.start), right)
+        positions = self._breaks.get(breaks)
+        if positions is None:
+            pattern = re.compile("[" + re.escape(breaks) + "]")
+            positions = self._breaks[breaks] = [m.start() for m in pattern.finditer(self.text)]
+        i = bisect.bisect_left(positions, start)
+        left = positions[i - 1] + 1 if i > 0 else 0
+        j = bisect.bisect_left(positions, end)
+        right = positions[j] if j < len(positions) else len(self.text)
+        return Span(max(left, sent.start), min(right, sent.end))
 
     @staticmethod
     def _inside(spans: list[Span], start: int, end: int, max_len: int | None = None) -> Span | None:

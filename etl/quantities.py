@@ -84,14 +84,18 @@ def blocked_mask(text: str) -> bytearray:
     return mask
 
 
+_HEDGE_RES = [(re.compile("(?:" + "|".join(map(re.escape, words)) + ")$"), kind)
+              for words, kind in ((PRE_CAP, "cap"), (PRE_FLOOR, "floor"), (PRE_APPROX, "approx"))]
+
+
 def _hedge_before(text: str, start: int) -> str | None:
     head = text[max(0, start - 6):start]
-    for words, kind in ((PRE_CAP, "cap"), (PRE_FLOOR, "floor"), (PRE_APPROX, "approx")):
-        for w in words:
-            if head.endswith(w):
-                if w in ("限", "或", "超") and kind != "cap" and head[-2:-1] in ("无", "不", "局", "权"):
-                    continue
-                return kind
+    for pattern, kind in _HEDGE_RES:
+        m = pattern.search(head)
+        if m:
+            if m.group() in ("或", "超") and head[-2:-1] in ("无", "不", "局", "权"):
+                continue
+            return kind
     return None
 
 
