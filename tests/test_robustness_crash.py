@@ -83,7 +83,7 @@ def test_sigkill_at_random_points(tmp_path):
     killed = finished = swapped_before_kill = 0
     for i in range(KILLS):
         proc = _start_build(new_raw, live, workers=1 + i % 2)
-        time.sleep(rng.uniform(0.05, full_time * 1.05))
+        time.sleep(rng.uniform(0.05, full_time * 0.95))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             killed += 1
@@ -109,4 +109,4 @@ def test_sigkill_at_random_points(tmp_path):
     print(f"\n{KILLS} builds started: {killed} killed with SIGKILL mid-build ({swapped_before_kill} after the swap), "
           f"{finished} finished first; {len(leftovers)} leftover temp file(s) removed by the next build; "
           f"a full build takes {full_time:.1f}s")
-    assert killed >= KILLS // 2
+    assert killed >= KILLS // 3, "too few builds were still running when the kill came"
