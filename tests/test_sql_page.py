@@ -123,6 +123,19 @@ def test_link_prefills_the_query(page):
     assert grid_cells(page) == ["42"]
 
 
+def test_ctrl_enter_runs_and_the_address_keeps_the_query(page):
+    page.fill("#sql-query", "SELECT '喀什' AS region, 7 AS n")
+    page.focus("#sql-query")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("() => [...document.querySelectorAll('#sql-grid .ag-cell')].some(c => c.innerText === '喀什')")
+    wait_for_dash(page)
+    assert grid_cells(page) == ["喀什", "7"]
+    assert page.evaluate("new URLSearchParams(location.search).get('q_text')") == "SELECT '喀什' AS region, 7 AS n"
+    page.reload()
+    wait_for_dash(page)
+    assert page.input_value("#sql-query") == "SELECT '喀什' AS region, 7 AS n"
+
+
 def test_values_of_every_kind_show(page):
     status = run(page, "SELECT DATE '2020-01-02' AS d, 1.5::DECIMAL(4, 2) AS dec, [1, 2] AS l, {'a': 1} AS s, "
                        "NULL AS n, true AS b, (2 ** 60)::HUGEINT AS big, '长文本' AS t")

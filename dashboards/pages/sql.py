@@ -9,7 +9,7 @@ import time
 import dash
 import dash_ag_grid as dag
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from etl import sqlguard
 from etl.export import write_xlsx
@@ -46,12 +46,13 @@ def layout(q_text: str | None = None, **_query):
     editor = html.Div([
         dcc.Textarea(id=f"{P}-query", value=q_text or START_QUERY, spellCheck=False, style=EDITOR_STYLE),
         html.Div([
-            html.Button("运行 Run", id=f"{P}-run", n_clicks=0, className="export-btn"),
+            html.Button("运行 Run", id=f"{P}-run", n_clicks=0, className="export-btn", title="Ctrl+Enter"),
             dcc.Dropdown(id=f"{P}-example", options=examples, placeholder="示例查询 Example queries…",
                          clearable=True, style={"minWidth": "320px"}),
             html.Span(LIMITS_TEXT, className="hint"),
         ], className="controls"),
         dcc.Loading(html.Div(id=f"{P}-status", className="hint"), delay_show=200),
+        dcc.Store(id=f"{P}-url-sink"), dcc.Store(id=f"{P}-keys-sink"),
         html.Div([html.Span("导出结果 Export：", className="flabel"),
                   html.Button("CSV", id=f"{P}-export-csv", n_clicks=0, className="export-btn"),
                   html.Button("Excel", id=f"{P}-export-xlsx", n_clicks=0, className="export-btn"),
@@ -120,6 +121,27 @@ def status_text(result: sqlguard.QueryResult) -> str:
     elif result.truncated_by == "size":
         text += " · 已截断：结果文本过多 (truncated: too much text; python -m etl export writes whole tables)"
     return text
+
+
+# Ctrl/Cmd+Enter in the query box runs it; a run puts the query in the address bar, so the link reproduces it.
+clientside_callback(
+    f"""function(id) {{
+        const box = document.getElementById(id);
+        if (box && !box.dataset.runKey) {{
+            box.dataset.runKey = '1';
+            box.addEventListener('keydown', e => {{
+                if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {{
+                    e.preventDefault(); document.getElementById('{P}-run').click(); }} }});
+        }}
+        return null;
+    }}""", Output(f"{P}-keys-sink", "data"), Input(f"{P}-query", "id"))
+clientside_callback(
+    """function(clicks, sql) {
+        if (!clicks || !sql || sql.length > 4000) return null;
+        window.history.replaceState(window.history.state, '',
+            window.location.pathname + '?q_text=' + encodeURIComponent(sql));
+        return sql;
+    }""", Output(f"{P}-url-sink", "data"), Input(f"{P}-run", "n_clicks"), State(f"{P}-query", "value"))
 
 
 @callback(Output(f"{P}-download", "data"), Output(f"{P}-export-msg", "children"),
