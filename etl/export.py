@@ -1,11 +1,12 @@
-"""`python -m etl export --format parquet|csv|xlsx --out DIR`: every curated table as one file each."""
+"""`python -m etl export --format parquet|csv|xlsx --out DIR`: every curated table as one file each, and
+schema.md, the data dictionary, beside them."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from etl import sqlguard
+from etl import schemadoc, sqlguard
 from etl.paths import DB_PATH
 
 FORMATS = ("parquet", "csv", "xlsx")
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for name, path, n_rows in written:
         print(f"{name}: {n_rows} rows -> {path}")
+    print(f"data dictionary -> {args.out / 'schema.md'}")
     return 0
 
 
@@ -37,8 +39,10 @@ def export(db_path: Path, out_dir: Path, fmt: str, views: bool = False,
     """Write each table (and view) of the database to out_dir/NAME.fmt; (name, path, rows) for each."""
     con = sqlguard.connect_read_only(db_path)
     try:
-        names = [t.name for t in sqlguard.describe_schema(con) if t.kind == "table" or views]
+        tables = sqlguard.describe_schema(con)
+        names = [t.name for t in tables if t.kind == "table" or views]
         out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "schema.md").write_text(schemadoc.render(tables), encoding="utf-8")
         written = []
         for name in names:
             path = out_dir / f"{name}.{fmt}"

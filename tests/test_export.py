@@ -47,7 +47,8 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
 def test_parquet_reads_back_row_for_row(db, tmp_path, capsys):
     digest = sha256(db)
     assert cli.main(["export", "--db", str(db), "--format", "parquet", "--out", str(tmp_path / "pq")]) == 0
-    assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == [f"{t}.parquet" for t in TABLES]
+    assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == [f"{t}.parquet" for t in TABLES] + ["schema.md"]
+    assert "## figures" in (tmp_path / "pq" / "schema.md").read_text(encoding="utf-8")
     for name in TABLES:
         want = table_frame(db, name)
         got = pd.read_parquet(tmp_path / "pq" / f"{name}.parquet")
