@@ -10,6 +10,7 @@ from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
 YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2})\s*(?:年(?!以来|来)|～|~|—|-|至)")
+RANGE_END = re.compile(r"\s*(?:[~～\-—–至到]\s*)?((?:19|20)\d{2})\s*年")
 RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
                  "明年": 1, "次年": 1}
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure
@@ -128,8 +129,16 @@ class Attributor:
         sentence = self.ctx.sentence(start)
         best: tuple[int, int, str] | None = None
         for m in YEAR.finditer(text, sentence.start, start):
-            if not self.ctx.in_title(m.start(), m.end()):
-                best = (m.start(), int(m.group(1)), "sentence")
+            if self.ctx.in_title(m.start(), m.end()):
+                continue
+            year = int(m.group(1))
+            span = RANGE_END.match(text, m.end())
+            if span:                     # 2018—2020年: the report year when it falls inside, else the first year
+                last = int(span.group(1))
+                year = self.doc_year if self.doc_year and year <= self.doc_year <= last else year
+                best = (span.end(), year, "sentence")
+            elif best is None or m.start() >= best[0]:
+                best = (m.start(), year, "sentence")
         for m in RELATIVE.finditer(text, sentence.start, start):
             if self.doc_year is not None and (best is None or m.start() > best[0]):
                 best = (m.start(), self.doc_year + RELATIVE_YEAR[m.group()], "relative")

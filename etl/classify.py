@@ -59,6 +59,8 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
         after = ""                       # 8个、星创天地5家: the next item of a list, not this number's noun
     if family is None:
         return "other", (before[-16:] or after[:16] or None)
+    if family == "person":               # 96人参加培训: for people the verb after the number says what they are
+        after = text[end:min(clause.end, end + 12)]
     after_hits = _keywords(family, after)
     before_hits = _keywords(family, before)
     if family == "count" and after_hits:
@@ -73,10 +75,11 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     for fig in reversed(previous):
         if family_of(fig["kind"]) == family:
             return fig["metric"], fig["subject"]
-    sentence = ctx.sentence(start)
-    earlier = _keywords(family, text[sentence.start:clause.start])
-    if earlier:
-        return earlier[-1][3], earlier[-1][2]
+    if family == "money":                # 去年这一数字已飙升至35亿元: the amount named in an earlier clause
+        sentence = ctx.sentence(start)
+        earlier = _keywords(family, text[sentence.start:clause.start])
+        if earlier:
+            return earlier[-1][3], earlier[-1][2]
     return ("investment" if family == "money" else "other"), (before[-16:] or after[:16] or None)
 
 

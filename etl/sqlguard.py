@@ -162,23 +162,15 @@ def check_statement(sql: str) -> QueryError | None:
             return QueryError("refused", "Refused: only read-only PRAGMAs (" + ", ".join(sorted(READ_ONLY_PRAGMAS))
                               + ") are allowed.")
     if kind == "EXPLAIN":
-        inner = re.sub(r"(?is)^explain\s+(analy[sz]e\s+)?", "", text)
+        inner = re.sub(r"(?is)^explain\s+(analy[sz]e\s+)?(\([^)]*\)\s*)?", "", text)
         return check_statement(inner) if inner != text else QueryError("refused", "Refused: unreadable EXPLAIN.")
     return None
 
 
 def connect_read_only(db_path: Path | str = DB_PATH) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with the file attached READ_ONLY as the only catalog (trusted callers: export)."""
-    path = Path(db_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no database at {path}: build it with `python -m etl build`")
-    # Not duckdb.connect(path): that shares one instance per file and process, and refuses a second
-    # configuration next to the dashboard's own read-only connection.
     con = duckdb.connect(":memory:", config={"python_enable_replacements": False})
-    con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(path.resolve())])
-    con.execute(f"USE {ALIAS}")
-    con.execute("DETACH memory")
-    return con
+    return _attach(con, db_path)
 
 
 def open_guarded(db_path: Path | str = DB_PATH, limits: Limits = Limits()) -> duckdb.DuckDBPyConnection:
@@ -194,18 +186,29 @@ def open_guarded(db_path: Path | str = DB_PATH, limits: Limits = Limits()) -> du
         "temp_directory": "",  # no spilling to disk: a query over the memory limit fails instead
         "max_execution_time": int(limits.timeout_s * 1000),
     })
+    _attach(con, db_path)
+    try:
+        con.execute("SET enable_external_access = false")  # after ATTACH, which needs it
+        con.execute("SET disabled_filesystems = 'LocalFileSystem'")  # the attached file is open already
+        con.execute("SET allow_persistent_secrets = false")
+        con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _attach(con: duckdb.DuckDBPyConnection, db_path: Path | str) -> duckdb.DuckDBPyConnection:
+    # Not duckdb.connect(path): that shares one instance per file and process, and refuses a second
+    # configuration next to the dashboard's own read-only connection; ATTACH also sees a swapped-in file.
     try:
         path = Path(db_path)
         if not path.is_file():
             raise FileNotFoundError(f"no database at {path}: build it with `python -m etl build`")
         con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(path.resolve())])
         con.execute(f"USE {ALIAS}")
-        con.execute("DETACH memory")
-        con.execute("SET enable_external_access = false")  # after ATTACH, which needs it
-        con.execute("SET disabled_filesystems = 'LocalFileSystem'")  # the attached file stays open; then this
-        con.execute("SET allow_persistent_secrets = false")
-        con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
-        con.execute("SET lock_configuration = true")
+        con.execute("DETACH memory")  # the writable default catalog
     except BaseException:
         con.close()
         raise
