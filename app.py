@@ -53,7 +53,14 @@ def create_app(db_path: str | Path) -> Dash:
     return app
 
 
-def _warm_kaleido() -> None:
+def warm_up(kaleido: bool = True) -> None:
+    """Load the document texts (for source paragraphs) and start the image renderer before anyone asks."""
+    try:
+        q.document_texts()
+    except q.DatabaseUnavailable:
+        pass
+    if not kaleido:
+        return
     try:
         from dashboards._exports import _ensure_kaleido, _kaleido_lock
         with _kaleido_lock:
@@ -72,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.db is None:
         ensure_database()
     app = create_app(args.db or DEFAULT_DB)
-    if not args.no_kaleido_warmup:
-        threading.Thread(target=_warm_kaleido, daemon=True).start()
+    threading.Thread(target=warm_up, args=(not args.no_kaleido_warmup,), daemon=True).start()
     app.run(host=args.host, port=args.port, debug=False)
     return 0
 

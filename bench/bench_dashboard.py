@@ -3,8 +3,9 @@
     python bench/bench_dashboard.py [--db bench/out/large.duckdb] [--figures 1000000] [--runs 21] [--no-browser]
 
 Callbacks are timed through Dash's own HTTP endpoint (/_dash-update-component, Flask test client, JSON
-in and out) with the query cache emptied before every call, so each number is an uncached answer; the
-inputs rotate over metrics, year ranges and regions. Page timings open each page in headless Chromium
+in and out) with the query cache emptied before every call, so each number is an uncached answer (the
+document texts and the image renderer are warmed first, as app.py does at start); the inputs rotate over
+metrics, year ranges, regions and sort orders. Page timings open each page in headless Chromium
 against a real server and wait until every callback has answered. Prints a table; writes JSON beside the DB.
 """
 from __future__ import annotations
@@ -61,6 +62,8 @@ class CallbackBench:
     def value(self, cid: str, prop: str, k: int, trigger: str | None):
         metric = METRICS[k % len(METRICS)]
         name = cid.rsplit("-", 1)[-1]
+        if cid == "_pages_location":
+            return {"pathname": PAGES[k % len(PAGES)], "search": "", "href": None}.get(prop)
         if prop == "n_clicks":
             return 1 if cid == trigger else 0
         fixed = {"metric": metric, "unit": UNITS[metric], "years": YEARS[k % 4], "region": REGIONS[k % 4],
@@ -120,6 +123,8 @@ class CallbackBench:
             elif any(i["property"] == "clickData" for i in dep["inputs"]):
                 for i in dep["inputs"]:
                     yield f"{i['id']}.clickData -> source", dep, i
+            elif any(i["id"] == "_pages_location" for i in dep["inputs"]):
+                yield "page layout (router, rotating over the pages)", dep, None
             else:
                 yield f"{dep['output'][:60]}", dep, None
 
@@ -171,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     db = ensure_db(args.db, args.figures)
     import app as app_module
     dash_app = app_module.create_app(db)
+    app_module.warm_up(kaleido=True)  # what `python app.py` does in the background at start
     from dashboards import _queries as q
     n = q.totals()["n_figures"]
     bench = CallbackBench(dash_app)

@@ -67,12 +67,12 @@ class Database:
             local.owner, local.cursor = con, cur
         return local.cursor
 
-    def frame(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    def frame(self, sql: str, params: list | tuple = (), cache: bool = True) -> pd.DataFrame:
         """Run a parameterised query; identical queries on the same file version come from the cache."""
         version = self.version()
         key = (version, sql, _freeze(params))
         with self._lock:
-            if key in self._cache:
+            if cache and key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         cur = self._cursor(version)
@@ -80,8 +80,10 @@ class Database:
             result = cur.execute(sql, list(params)).df()
         except duckdb.Error as exc:
             if self.version() != version:  # swapped mid-query: try once on the new file
-                return self.frame(sql, params)
+                return self.frame(sql, params, cache)
             raise DatabaseUnavailable(f"查询失败：{exc}") from exc
+        if not cache:
+            return result
         with self._lock:
             self._cache[key] = result
             while len(self._cache) > CACHE_ENTRIES:

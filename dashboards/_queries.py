@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,6 +18,7 @@ FIGURE_COLUMNS = ("figure_id", "year", "metric", "subject", "value", "value_max"
                   "value_max_norm", "unit_norm", "approx", "conflict", "conflict_group", "region", "partner",
                   "scope", "text", "sentence", "doc_id")
 SORTABLE = set(FIGURE_COLUMNS) | {"title"}
+TEXT_CACHE_CHARS = 150_000_000  # keep every document text in memory up to this total
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,11 @@ def figure_rows(f: Filters, order: list[tuple[str, bool]], start: int, limit: in
                     p + (extra_params or []) + [int(limit), int(start)])
 
 
-def point_figures(f: Filters, year=None, region=None, partner=None, limit: int = 10) -> tuple[pd.DataFrame, int]:
-    """The figures behind one chart point (largest first) and how many there are."""
+def point_figures(f: Filters, year=None, region=None, partner=None, metric=None,
+                  limit: int = 10) -> tuple[pd.DataFrame, int]:
+    """The figures behind one chart point (largest first) and how many there are; metric overrides f's."""
+    if metric:
+        f = Filters(metric, None, f.year_from, f.year_to, f.regions, f.partners, f.scope)
     extra, params = ["TRUE"], []
     if year is not None:
         extra.append("f.year = ?")
@@ -221,26 +226,50 @@ def figures_by_id(ids: list[int]) -> pd.DataFrame:
                     f"LEFT JOIN documents d ON d.doc_id = f.doc_id ORDER BY f.figure_id", ids)
 
 
+_texts: dict = {"version": None, "texts": None}
+_texts_lock = threading.Lock()
+
+
+def document_texts() -> dict[str, str] | None:
+    """doc_id -> text for the current file version, loaded once (DuckDB decompresses the whole text column
+    on every access, so per-click lookups cost tens of ms); None when the texts are too large to hold."""
+    version = DB.version()
+    with _texts_lock:
+        if _texts["version"] != version:
+            total = DB.frame("SELECT coalesce(sum(length(text)), 0) AS n FROM documents").n.iloc[0]
+            texts = None
+            if total <= TEXT_CACHE_CHARS:
+                frame = DB.frame("SELECT doc_id, text FROM documents WHERE text IS NOT NULL", cache=False)
+                texts = dict(zip(frame["doc_id"], frame["text"]))
+            _texts.update(version=version, texts=texts)
+        return _texts["texts"]
+
+
+def _window(doc_id: str, lo: int, length: int, texts: dict | None) -> str | None:
+    if texts is not None:
+        text = texts.get(doc_id)
+        return text[lo:lo + length] if isinstance(text, str) else None
+    frame = DB.frame("SELECT substr(text, ?, ?) AS w FROM documents WHERE doc_id = ?", [lo + 1, length, doc_id])
+    return frame["w"].iloc[0] if len(frame) else None
+
+
 def contexts(ids: list[int], reach: int = 1500) -> dict[int, dict]:
     """The paragraph around each figure: text before, the figure, text after (cut at line breaks)."""
     ids = [int(i) for i in ids]
     spots = DB.frame(f"SELECT figure_id, doc_id, char_start, char_end FROM figures "
                      f"WHERE figure_id IN ({placeholders(ids)})", ids)
-    rows = []
-    for r in spots.itertuples(index=False):  # one point lookup per figure: reading every text costs more
-        lo = max(int(r.char_start) - reach, 0)
-        window = DB.frame("SELECT substr(text, ?, ?) AS w FROM documents WHERE doc_id = ?",
-                          [lo + 1, int(r.char_end) - lo + reach, r.doc_id])
-        rows.append((r.figure_id, r.char_start, r.char_end, lo, window["w"].iloc[0] if len(window) else None))
-    df = pd.DataFrame(rows, columns=["figure_id", "char_start", "char_end", "lo", "window"])
+    texts = document_texts()
     out = {}
-    for r in df.itertuples(index=False):
-        if not isinstance(r.window, str):
+    for r in spots.itertuples(index=False):
+        lo = max(int(r.char_start) - reach, 0)
+        window = _window(r.doc_id, lo, int(r.char_end) - lo + reach, texts)
+        if not isinstance(window, str):
             continue
-        text, s, e = r.window, int(r.char_start - r.lo), int(r.char_end - r.lo)
-        head, tail = text[:s], text[e:]
+        s, e = int(r.char_start) - lo, int(r.char_end) - lo
+        head, tail = window[:s], window[e:]
         cut, end = head.rfind("\n") + 1, tail.find("\n")
-        out[int(r.figure_id)] = {"before": head[cut:], "figure": text[s:e], "after": tail if end < 0 else tail[:end]}
+        out[int(r.figure_id)] = {"before": head[cut:], "figure": window[s:e],
+                                 "after": tail if end < 0 else tail[:end]}
     return out
 
 

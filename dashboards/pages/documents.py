@@ -47,7 +47,10 @@ def coverage_figure(cells: pd.DataFrame, rows: str, f: q.Filters, title: str) ->
     scale = []
     for i, (_, colour) in enumerate(STATES):
         scale += [[i / len(STATES), colour], [(i + 1) / len(STATES), colour]]
+    keys = cells.drop_duplicates(rows).set_index(rows)["key"].reindex(z.index) if "key" in cells else z.index.to_series()
+    custom = [[[k, int(y)] for y in z.columns] for k in keys]
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[int(c) for c in z.columns], y=list(z.index), text=text,
+                               customdata=custom,
                                texttemplate="%{text}", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
                                zmin=-0.5, zmax=len(STATES) - 0.5, colorscale=scale,
                                colorbar={"tickvals": list(range(len(STATES))), "ticktext": [s for s, _ in STATES],
@@ -102,7 +105,7 @@ def update(metric, unit, years, region, partner, scope):
         summary = f"共 {len(docs)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()) if len(docs) else \
             "数据库中没有文档：请检查 data/raw/ 并重新运行 python -m etl build。"
         rows = docs.drop(columns=["source"]).astype(object).where(docs.drop(columns=["source"]).notna(), None)
-        cov = q.coverage_metric_year(f).assign(row=lambda d: d["label_zh"].fillna(d["metric"]))
+        cov = q.coverage_metric_year(f).assign(row=lambda d: d["label_zh"].fillna(d["metric"]), key=lambda d: d["metric"])
         from .._source import metric_label
         return (rows.to_dict("records"), summary, coverage_figure(cov, "row", f, "覆盖：指标 × 年份（数字条数）"),
                 coverage_figure(region_cells(f), "region", f,
@@ -111,4 +114,11 @@ def update(metric, unit, years, region, partner, scope):
         return [], pg.error_box(exc), ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
 
 
-pg.register_common(P, [f"{P}-coverage", f"{P}-regions"], table)
+def _point(graph_id, point):
+    key, year = (point.get("customdata") or [None, point.get("x")])[:2]
+    if graph_id.endswith("coverage"):
+        return {"year": year, "metric": key}
+    return {"year": year, "region": key}
+
+
+pg.register_common(P, [f"{P}-coverage", f"{P}-regions"], table, _point)
