@@ -1,0 +1,290 @@
+"""Measure the ETL on a generated corpus: throughput, peak memory, 1 vs 2 workers, baselines, recall.
+
+    python bench/generate_corpus.py                     # bench/out/corpus, 100 MB (once)
+    python bench/bench_etl.py [--corpus DIR] [--workers 1,2] [--baseline-budget S] [--json FILE]
+    python bench/bench_etl.py --profile --corpus DIR    # cProfile of a one-worker build, top functions
+
+Each `python -m etl build` is timed from process start until it exits with the database written; peak RSS is the
+largest sum over the process tree (parent and workers, polled every 50 ms with psutil). The baselines read the same
+files in this process: jieba.lcut over every document, jionlp's extract_money sentence by sentence, and rjieba.cut
+as a reference; each stops after --baseline-budget seconds and then reports the throughput of what it covered.
+Recall: a planted figure counts as found when its document has an extracted figure with the same unit_norm and
+value_norm (tolerance 0.01 or 1e-6 relative); each extracted figure matches at most one planted one. The same
+matcher scores data/raw against tests/gold/seeds.jsonl, which is the seed score the corpus recall is held to.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+SENTENCE_RE = re.compile(r"[^。！？；\n]+")
+FIGURES_SQL = """
+    SELECT d.file_name, f.value_norm, f.unit_norm, f.year, f.region, f.partner, f.metric, f.approx, f.scope
+    FROM figures f JOIN documents d USING (doc_id)
+"""
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "nproc": os.cpu_count(), "cpu": cpu,
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version()}
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    return sorted(corpus.rglob("*.txt"))
+
+
+def _children_cpu() -> float:
+    """User + system seconds of every finished child process and its own waited-for children (the workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_etl(corpus: Path, db: Path, workers: int, timeout: float, extra: list[str] | None = None) -> dict:
+    """One `python -m etl build`, wall time from spawn to exit and the peak RSS of its process tree."""
+    db.unlink(missing_ok=True)
+    cmd = [sys.executable, *(extra or []), "-m", "etl", "build", "--raw", str(corpus), "--db", str(db),
+           "--workers", str(workers), "--no-progress"]
+    load_before = os.getloadavg()[0]
+    cpu_before = _children_cpu()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peak_tree = peak_one = 0
+    timed_out = False
+    while proc.poll() is None:
+        total = 0
+        with contextlib.suppress(psutil.Error):
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    rss = p.memory_info().rss
+                    total += rss
+                    peak_one = max(peak_one, rss)
+        peak_tree = max(peak_tree, total)
+        if time.perf_counter() - started > timeout:
+            timed_out = True
+            for p in [*root.children(recursive=True), root]:
+                with contextlib.suppress(psutil.Error):
+                    p.kill()
+            break
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    took = time.perf_counter() - started
+    return {"workers": workers, "seconds": took, "cpu_seconds": _children_cpu() - cpu_before, "returncode": proc.returncode, "timed_out": timed_out,
+            "peak_tree_rss": peak_tree, "peak_process_rss": peak_one, "load_before": load_before, "stderr_tail": err.strip().splitlines()[-3:]}
+
+
+def _read(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def run_baseline(name: str, files: list[Path], budget: float) -> dict:
+    """Time a baseline from its import to its last document, stopping after budget seconds."""
+    load_before = os.getloadavg()[0]
+    started, cpu_before = time.perf_counter(), time.process_time()
+    if name == "jieba.lcut":
+        import jieba
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        work = jieba.lcut
+    elif name == "jionlp.extract_money":
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            import jionlp
+        extract = jionlp.ner.extract_money
+
+        def work(text):
+            return [extract(m.group(0)) for m in SENTENCE_RE.finditer(text)]
+    elif name == "rjieba.cut":
+        import rjieba
+        work = rjieba.cut
+    else:
+        raise ValueError(name)
+    done_bytes = done_docs = 0
+    for path in files:
+        work(_read(path))
+        done_bytes += path.stat().st_size
+        done_docs += 1
+        if time.perf_counter() - started > budget:
+            break
+    took = time.perf_counter() - started
+    return {"name": name, "seconds": took, "cpu_seconds": time.process_time() - cpu_before, "bytes": done_bytes, "documents": done_docs,
+            "complete": done_docs == len(files), "load_before": load_before}
+
+
+def extracted(db: Path) -> dict[str, list[tuple]]:
+    by_doc: dict[str, list[tuple]] = defaultdict(list)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for file_name, *row in con.execute(FIGURES_SQL).fetchall():
+            by_doc[file_name].append(tuple(row))
+    finally:
+        con.close()
+    return by_doc
+
+
+def score(planted: list[dict], by_doc: dict[str, list[tuple]]) -> dict:
+    """Recall of planted figures, and how often the matched ones got year, region, partner and metric right."""
+    pools: dict[tuple, list[tuple]] = defaultdict(list)
+    for doc, rows in by_doc.items():
+        for row in rows:
+            if row[0] is not None:
+                pools[(doc, row[1])].append(row)
+    found, checks = 0, defaultdict(lambda: [0, 0])
+    for fig in planted:
+        pool, want = pools.get((fig["doc"], fig["unit_norm"]), []), fig["value_norm"]
+        hits = [i for i, r in enumerate(pool) if abs(r[0] - want) <= max(0.01, 1e-6 * abs(want))]
+        if not hits:
+            continue
+        best = next((i for i in hits if pool[i][2] == fig.get("year")), hits[0])
+        row = pool.pop(best)
+        found += 1
+        for key, got in (("year", row[2]), ("region", row[3]), ("partner", row[4]), ("approx", row[6]),
+                         ("scope", row[7])):
+            if fig.get(key) is not None:
+                checks[key][0] += got == fig[key]
+                checks[key][1] += 1
+        if fig.get("metric"):
+            checks["metric"][0] += row[5] in fig["metric"]
+            checks["metric"][1] += 1
+    return {"planted": len(planted), "found": found, "recall": found / len(planted) if planted else 0.0,
+            "attributes": {k: {"right": r, "of": n, "share": r / n if n else 0.0} for k, (r, n) in checks.items()}}
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def seed_score(timeout: float) -> dict:
+    db = OUT / "bench_seed.duckdb"
+    run = run_etl(ROOT / "data" / "raw", db, 1, timeout)
+    if run["returncode"] != 0:
+        return {"error": run["stderr_tail"]}
+    gold = [{k: v for k, v in row.items() if v is not None} for row in load_jsonl(ROOT / "tests" / "gold" / "seeds.jsonl")]
+    return score(gold, extracted(db))
+
+
+def profile(corpus: Path, timeout: float, top: int) -> None:
+    import pstats
+    prof = OUT / "etl_build.prof"
+    run = run_etl(corpus, OUT / "bench_profile.duckdb", 1, timeout, extra=["-m", "cProfile", "-o", str(prof)])
+    mb = sum(p.stat().st_size for p in corpus_files(corpus)) / 1e6
+    print(f"profiled one-worker build of {mb:.1f} MB in {run['seconds']:.1f} s (under cProfile), rc={run['returncode']}")
+    for key in ("tottime", "cumulative"):
+        print(f"\n--- top {top} by {key} ---")
+        pstats.Stats(str(prof)).strip_dirs().sort_stats(key).print_stats(top)
+
+
+def fmt_mb(n: float) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=OUT / "corpus", help="generated corpus (default bench/out/corpus)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to time, comma-separated (default 1,2)")
+    parser.add_argument("--baselines", default="jieba.lcut,jionlp.extract_money,rjieba.cut",
+                        help="baselines to time, comma-separated ('' for none)")
+    parser.add_argument("--baseline-budget", type=float, default=600, help="seconds per baseline at most (default 600)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per ETL build at most (default 3600)")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument("--profile", action="store_true", help="only profile a one-worker build with cProfile")
+    parser.add_argument("--top", type=int, default=25, help="functions listed by --profile (default 25)")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    files = corpus_files(args.corpus)
+    if not files:
+        print(f"no .txt files under {args.corpus}: run bench/generate_corpus.py first", file=sys.stderr)
+        return 2
+    if args.profile:
+        profile(args.corpus, args.timeout, args.top)
+        return 0
+    total = sum(p.stat().st_size for p in files)
+    mb = total / 1e6
+    info = machine()
+    print(f"{info['date']} · {info['nproc']} cores · {info['cpu']} · {info['memory_gib']} GiB · Python {info['python']}")
+    print(f"corpus {args.corpus}: {len(files)} documents, {mb:.1f} MB (10^6 bytes)\n")
+    results = {"machine": info, "corpus": {"path": str(args.corpus), "documents": len(files), "mb": mb}, "etl": []}
+
+    for w in [int(x) for x in args.workers.split(",") if x]:
+        run = run_etl(args.corpus, OUT / f"bench_w{w}.duckdb", w, args.timeout)
+        run["mb_per_s"] = mb / run["seconds"]
+        run["mb_per_cpu_s"] = mb / run["cpu_seconds"] if run["cpu_seconds"] else 0.0
+        results["etl"].append(run)
+        status = "ok" if run["returncode"] == 0 else f"FAILED rc={run['returncode']}{' (timeout)' if run['timed_out'] else ''}"
+        print(f"ETL workers={w}: {run['seconds']:.1f} s, {run['mb_per_s']:.2f} MB/s; CPU {run['cpu_seconds']:.1f} s, "
+              f"{run['mb_per_cpu_s']:.2f} MB per CPU-second; peak RSS tree "
+              f"{fmt_mb(run['peak_tree_rss'])} (largest process {fmt_mb(run['peak_process_rss'])}) [{status}; load average before "
+              f"{run['load_before']:.1f}]")
+        if run["returncode"] != 0:
+            print("   " + "\n   ".join(run["stderr_tail"]))
+    results["children_maxrss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(f"largest single ETL process (getrusage RUSAGE_CHILDREN): {fmt_mb(results['children_maxrss'])}")
+    ok = {r["workers"]: r for r in results["etl"] if r["returncode"] == 0}
+    if 1 in ok and 2 in ok:
+        results["scaling_2_vs_1"] = ok[1]["seconds"] / ok[2]["seconds"]
+        print(f"scaling: 2 workers {results['scaling_2_vs_1']:.2f}x one worker (target >= 1.7x)")
+
+    results["baselines"] = []
+    for name in [b for b in args.baselines.split(",") if b]:
+        base = run_baseline(name, files, args.baseline_budget)
+        base["mb_per_s"] = base["bytes"] / 1e6 / base["seconds"]
+        base["mb_per_cpu_s"] = base["bytes"] / 1e6 / base["cpu_seconds"]
+        results["baselines"].append(base)
+        cover = "all" if base["complete"] else f"first {base['documents']} documents, {base['bytes'] / 1e6:.1f} MB (budget)"
+        print(f"baseline {name}: {base['mb_per_s']:.2f} MB/s, {base['mb_per_cpu_s']:.2f} MB per CPU-second, over "
+              f"{cover} [load average before {base['load_before']:.1f}]")
+        for w, run in sorted(ok.items()):
+            base[f"ratio_w{w}"] = run["mb_per_s"] / base["mb_per_s"]
+            base[f"cpu_ratio_w{w}"] = run["mb_per_cpu_s"] / base["mb_per_cpu_s"]
+            print(f"   ETL w={w} / {name}: {base[f'ratio_w{w}']:.2f}x wall, {base[f'cpu_ratio_w{w}']:.2f}x per CPU-second")
+
+    best = ok.get(1) or next(iter(ok.values()), None)
+    planted_path = args.corpus / "planted.jsonl"
+    if best and planted_path.exists():
+        corpus_score = score(load_jsonl(planted_path), extracted(OUT / f"bench_w{best['workers']}.duckdb"))
+        results["recall"] = corpus_score
+        seed = seed_score(args.timeout)
+        results["seed"] = seed
+        print(f"\nrecall on planted figures: {corpus_score['recall']:.1%} ({corpus_score['found']} of {corpus_score['planted']})")
+        if "recall" in seed:
+            print(f"seed recall, same matcher: {seed['recall']:.1%} ({seed['found']} of {seed['planted']}); "
+                  f"difference {100 * (corpus_score['recall'] - seed['recall']):+.1f} points (target within 2)")
+        else:
+            print(f"seed build failed: {seed}")
+        for key, c in corpus_score["attributes"].items():
+            s = seed.get("attributes", {}).get(key)
+            seed_part = f"; seed {s['share']:.1%} of {s['of']}" if s else ""
+            print(f"  {key} right on found figures: {c['share']:.1%} of {c['of']}{seed_part}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
