@@ -19,7 +19,7 @@ EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|�
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
 # a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
 COMPANY_AFTER = re.compile(r"^[^，。；、]{0,12}?(?:有限公司|有限责任公司|公司|集团|厂)")
-BENEFICIARY_BEFORE = re.compile(r"(?:受援地|对口支援|援助|支援|帮扶|落户|支持|用于)$")
+BENEFICIARY_BEFORE = re.compile(r"(?:受援地|对口支援|援助|支援|帮扶|落户|支持|用于|在)$")
 ANAPHOR = re.compile(r"他的公司|她的公司|他们的公司|该公司|该企业|该单位|我公司|我们|我(?=要|的|公司|们)")
 LOOKBACK_CHARS = 600
 
