@@ -75,6 +75,10 @@ class CallbackBench:
             x = 2010 + k % 14
             if cid.endswith("matrix"):
                 return {"points": [{"x": "喀什", "y": "广东"}]}
+            if cid == "documents-coverage":
+                return {"points": [{"x": x, "customdata": [METRICS[k % len(METRICS)], x]}]}
+            if cid == "documents-regions":
+                return {"points": [{"x": x, "customdata": ["喀什", x]}]}
             col = {"regions": "region", "partners": "partner"}.get(cid.split("-")[0])
             return {"points": [{"x": "喀什" if col == "region" else ("广东" if col else x),
                                 "customdata": [col or ["", "region", "partner"][k % 3], "喀什" if col != "partner" else "广东"]}]}

@@ -90,7 +90,12 @@ def register_source(prefix: str, graphs: list[str], point_args) -> None:
         if not click or not click.get("points"):
             return no_update, no_update
         f = flt.filters_from_values(*values)
-        where = point_args(trig, click["points"][0])
+        try:
+            where = point_args(trig, click["points"][0])
+            if where.get("year") is not None:
+                where["year"] = int(where["year"])
+        except (TypeError, ValueError, KeyError, IndexError):
+            return no_update, no_update
         try:
             rows, total = q.point_figures(f, **where)
             heading = " · ".join(str(v) for v in where.values() if v is not None)

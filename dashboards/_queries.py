@@ -308,30 +308,13 @@ def documents() -> pd.DataFrame:
                     "duplicate_of, source FROM documents ORDER BY year NULLS LAST, file_name")
 
 
-def coverage_metric_year(f: Filters) -> pd.DataFrame:
-    """metric x year (every year with a document or a figure): n_figures, n_zero, docs_ok, docs_failed."""
+def coverage_cells(f: Filters) -> pd.DataFrame:
+    """metric x region x year counts of the filtered figures (metric and unit filters ignored): one scan
+    feeds both coverage matrices."""
     w, p = where(f.without("metric", "unit"))
-    return DB.frame(
-        "WITH years AS (SELECT DISTINCT year FROM documents WHERE year IS NOT NULL "
-        "UNION SELECT DISTINCT year FROM figures WHERE year IS NOT NULL), "
-        "docs AS (SELECT year, count(*) FILTER (WHERE status = 'ok') AS docs_ok, "
-        "count(*) FILTER (WHERE status NOT IN ('ok', 'duplicate')) AS docs_failed FROM documents GROUP BY year), "
-        "fig AS (SELECT metric, year, count(*) AS n_figures, count(*) FILTER (WHERE value_norm = 0) AS n_zero "
-        f"FROM figures WHERE {w} AND year IS NOT NULL GROUP BY ALL) "
-        "SELECT m.metric, m.label_zh, y.year, coalesce(fig.n_figures, 0) AS n_figures, "
-        "coalesce(fig.n_zero, 0) AS n_zero, coalesce(docs.docs_ok, 0) AS docs_ok, "
-        "coalesce(docs.docs_failed, 0) AS docs_failed FROM metrics m CROSS JOIN years y "
-        "LEFT JOIN fig ON fig.metric = m.metric AND fig.year = y.year LEFT JOIN docs ON docs.year = y.year "
-        "WHERE (? IS NULL OR y.year >= ?) AND (? IS NULL OR y.year <= ?) "
-        "ORDER BY NOT m.core, m.metric, y.year", p + [f.year_from, f.year_from, f.year_to, f.year_to])
-
-
-def coverage_region_year(f: Filters) -> pd.DataFrame:
-    """region x year for the filtered figures: n_figures, n_zero (the page adds the empty cells)."""
-    w, p = where(f.without("unit"))
-    return DB.frame(f"SELECT coalesce(region, '全疆/未指明') AS region, year, count(*) AS n_figures, "
+    return DB.frame(f"SELECT metric, coalesce(region, '全疆/未指明') AS region, year, count(*) AS n_figures, "
                     f"count(*) FILTER (WHERE value_norm = 0) AS n_zero FROM figures "
-                    f"WHERE {w} AND year IS NOT NULL GROUP BY ALL ORDER BY region, year", p)
+                    f"WHERE {w} AND year IS NOT NULL GROUP BY ALL", p)
 
 
 def document_years() -> pd.DataFrame:

@@ -245,3 +245,22 @@ def test_empty_filter_explains_itself(page, server, sql, picks):
     goto(page, server.url(f"/regions?metric={ma}&unit={ua}&region={region}&partner=__none__&scope=project"))
     text = page.inner_text("#regions-page")
     assert "没有数据" in text or page.query_selector_all("#regions-data tr")
+
+
+def test_server_follows_a_rebuilt_database(browser, tmp_path):
+    spec = importlib.util.spec_from_file_location("make_large_db", ROOT / "bench" / "make_large_db.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    live = mod.make_db(600, tmp_path / "live.duckdb", seed=1)
+    count = lambda p: duckdb.connect(str(p), read_only=True).execute("SELECT count(*) FROM documents").fetchone()[0]  # noqa: E731
+    before = count(live)
+    with AppServer(live, extra_args=["--no-kaleido-warmup"]) as srv:
+        page = new_page(browser)
+        goto(page, srv.url("/documents"))
+        assert f"共 {before} 个文件" in page.inner_text("#documents-summary")
+        newer = mod.make_db(6000, tmp_path / "newer.duckdb", seed=2)
+        after = count(newer)
+        os.replace(newer, live)  # what `python -m etl build` does
+        goto(page, srv.url("/documents"))
+        assert after != before and f"共 {after} 个文件" in page.inner_text("#documents-summary")
+        page.close()

@@ -60,16 +60,33 @@ def coverage_figure(cells: pd.DataFrame, rows: str, f: q.Filters, title: str) ->
     return ch.base_layout(fig, title, f, int(cells["n_figures"].sum()), height=max(380, 26 * len(z) + 220))
 
 
-def region_cells(f: q.Filters) -> pd.DataFrame:
-    figs = q.coverage_region_year(f)
-    years = q.document_years()
-    lo, hi = f.year_from, f.year_to
-    all_years = sorted(set(years["year"].astype(int)) | set(figs["year"].astype(int)))
-    all_years = [y for y in all_years if (lo is None or y >= lo) and (hi is None or y <= hi)]
-    regions = sorted(set(figs["region"])) or ["全疆/未指明"]
-    grid = pd.MultiIndex.from_product([regions, all_years], names=["region", "year"]).to_frame(index=False)
-    out = grid.merge(figs, how="left", on=["region", "year"]).merge(years, how="left", on="year")
+def _years(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> list[int]:
+    years = sorted(set(docs["year"].astype(int)) | set(cells["year"].astype(int)))
+    return [y for y in years if (f.year_from is None or y >= f.year_from) and (f.year_to is None or y <= f.year_to)]
+
+
+def _grid(rows: list, years: list[int], name: str, counts: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    grid = pd.MultiIndex.from_product([rows, years], names=[name, "year"]).to_frame(index=False)
+    out = grid.merge(counts, how="left", on=[name, "year"]).merge(docs, how="left", on="year")
     return out.fillna({"n_figures": 0, "n_zero": 0, "docs_ok": 0, "docs_failed": 0})
+
+
+def metric_cells(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Every metric x year, with the documents of the year, for the coverage matrix."""
+    metrics = q.metrics()
+    counts = cells.groupby(["metric", "year"], as_index=False)[["n_figures", "n_zero"]].sum()
+    out = _grid(metrics["metric"].tolist(), _years(f, cells, docs), "metric", counts, docs)
+    labels = q.metric_labels()
+    return out.assign(row=out["metric"].map(lambda m: labels.get(m, m)), key=out["metric"])
+
+
+def region_cells(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Every region x year for the selected metric."""
+    mine = cells[cells["metric"] == f.metric] if f.metric else cells
+    counts = mine.groupby(["region", "year"], as_index=False)[["n_figures", "n_zero"]].sum()
+    regions = sorted(set(mine["region"])) or ["全疆/未指明"]
+    out = _grid(regions, _years(f, cells, docs), "region", counts, docs)
+    return out.assign(key=out["region"])
 
 
 def documents_frame() -> pd.DataFrame:
@@ -105,10 +122,11 @@ def update(metric, unit, years, region, partner, scope):
         summary = f"共 {len(docs)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()) if len(docs) else \
             "数据库中没有文档：请检查 data/raw/ 并重新运行 python -m etl build。"
         rows = docs.drop(columns=["source"]).astype(object).where(docs.drop(columns=["source"]).notna(), None)
-        cov = q.coverage_metric_year(f).assign(row=lambda d: d["label_zh"].fillna(d["metric"]), key=lambda d: d["metric"])
+        cells, doc_years = q.coverage_cells(f), q.document_years()
         from .._source import metric_label
-        return (rows.to_dict("records"), summary, coverage_figure(cov, "row", f, "覆盖：指标 × 年份（数字条数）"),
-                coverage_figure(region_cells(f), "region", f,
+        return (rows.to_dict("records"), summary,
+                coverage_figure(metric_cells(f, cells, doc_years), "row", f, "覆盖：指标 × 年份（数字条数）"),
+                coverage_figure(region_cells(f, cells, doc_years), "region", f,
                                 f"覆盖：地区 × 年份（{metric_label(metric) if metric else '全部指标'}）"))
     except q.DatabaseUnavailable as exc:
         return [], pg.error_box(exc), ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
