@@ -21,7 +21,7 @@ _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d+(?:\.\d+)?)|[{_CN_NUMERAL}点]+)")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 CN_FRACTION = re.compile(rf"([{_CN_NUMERAL}]+|\d+)分之([{_CN_NUMERAL}]+|\d+)")
-FRACTION = re.compile(r"(?<![\d/.])(\d{1,3})\s*/\s*(\d{1,4})(?![\d/])")
+FRACTION = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
 
 
 @dataclass
