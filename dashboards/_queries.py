@@ -256,8 +256,8 @@ def _window(doc_id: str, lo: int, length: int, texts: dict | None) -> str | None
 def contexts(ids: list[int], reach: int = 1500) -> dict[int, dict]:
     """The paragraph around each figure: text before, the figure, text after (cut at line breaks)."""
     ids = [int(i) for i in ids]
-    spots = DB.frame(f"SELECT figure_id, doc_id, char_start, char_end FROM figures "
-                     f"WHERE figure_id IN ({placeholders(ids)})", ids)
+    spots = DB.frame(f"SELECT figure_id, doc_id, char_start, char_end, sentence_start, length(sentence) AS s_len "
+                     f"FROM figures WHERE figure_id IN ({placeholders(ids)})", ids)
     texts = document_texts()
     out = {}
     for r in spots.itertuples(index=False):
@@ -268,8 +268,13 @@ def contexts(ids: list[int], reach: int = 1500) -> dict[int, dict]:
         s, e = int(r.char_start) - lo, int(r.char_end) - lo
         head, tail = window[:s], window[e:]
         cut, end = head.rfind("\n") + 1, tail.find("\n")
-        out[int(r.figure_id)] = {"before": head[cut:], "figure": window[s:e],
-                                 "after": tail if end < 0 else tail[:end]}
+        ctx = {"before": head[cut:], "figure": window[s:e], "after": tail if end < 0 else tail[:end]}
+        if not pd.isna(r.sentence_start) and not pd.isna(r.s_len):  # where the sentence sits in the paragraph
+            s_from = int(r.sentence_start) - lo - cut
+            s_to = int(r.sentence_start) + int(r.s_len) - int(r.char_end)
+            if 0 <= s_from <= len(ctx["before"]) and 0 <= s_to <= len(ctx["after"]):
+                ctx.update(s_from=s_from, s_to=s_to)
+        out[int(r.figure_id)] = ctx
     return out
 
 

@@ -45,7 +45,10 @@ def paragraph(row, ctx: dict | None = None) -> html.P:
         i = sentence.find(span) if span else -1
         ctx = {"before": sentence[:max(i, 0)], "figure": span if i >= 0 else "",
                "after": sentence[i + len(span):] if i >= 0 else sentence}
-    return html.P([ctx["before"], html.Mark(ctx["figure"], className="hl"), ctx["after"]], className="paragraph")
+    before, after = ctx["before"], ctx["after"]
+    s_from, s_to = ctx.get("s_from", 0), ctx.get("s_to", len(after))
+    sentence = html.Span([before[s_from:], html.Mark(ctx["figure"], className="hl"), after[:s_to]], className="sentence")
+    return html.P([before[:s_from], sentence, after[s_to:]], className="paragraph")
 
 
 def candidates_table(frame: pd.DataFrame) -> html.Table:

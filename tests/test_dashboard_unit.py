@@ -112,9 +112,10 @@ def test_briefing_lists_conflict_candidates(small_db):
 
 
 def test_context_highlights_the_figure(small_db):
-    row = q.DB.frame("SELECT figure_id, text FROM figures LIMIT 1").iloc[0]
-    ctx = q.context(int(row.figure_id))
-    assert ctx["figure"] == row.text and "\n" not in ctx["before"] + ctx["after"]
+    for row in q.DB.frame("SELECT figure_id, text, sentence FROM figures LIMIT 50").itertuples(index=False):
+        ctx = q.context(int(row.figure_id))
+        assert ctx["figure"] == row.text and "\n" not in ctx["before"] + ctx["after"]
+        assert ctx["before"][ctx["s_from"]:] + ctx["figure"] + ctx["after"][:ctx["s_to"]] == row.sentence
 
 
 def test_app_help():
