@@ -64,6 +64,7 @@ class Attributor:
         self.partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text)
                          if self._is_partner_role(m)]
         self.headings = self._headings()
+        self._year_mentions: dict[int, list[tuple[int, int, str]]] = {}
         self._heading_starts = [h[0] for h in self.headings]
         self._region_starts = [r[0] for r in self.regions]
         self._partner_starts = [p[0] for p in self.partners]
@@ -125,10 +126,22 @@ class Attributor:
 
     def year(self, start: int) -> tuple[int | None, str]:
         """Nearest year stated before the figure in its sentence (outside titles), else the document year."""
+        index = self.ctx.sentence_index(start)
+        mentions = self._year_mentions.get(index)
+        if mentions is None:
+            mentions = self._year_mentions[index] = self._sentence_years(self.ctx.sentences[index])
+        best = None
+        for position, year, source in mentions:
+            if position > start:
+                break
+            best = (year, source)
+        return best if best else (self.doc_year, "document")
+
+    def _sentence_years(self, sentence) -> list[tuple[int, int, str]]:
+        """(position, year, source) of every year stated in a sentence, in order of position."""
         text = self.ctx.text
-        sentence = self.ctx.sentence(start)
-        best: tuple[int, int, str] | None = None
-        for m in YEAR.finditer(text, sentence.start, start):
+        found = []
+        for m in YEAR.finditer(text, sentence.start, sentence.end):
             if self.ctx.in_title(m.start(), m.end()):
                 continue
             year = int(m.group(1))
@@ -136,15 +149,14 @@ class Attributor:
             if span:                     # 2018—2020年: the report year when it falls inside, else the first year
                 last = int(span.group(1))
                 year = self.doc_year if self.doc_year and year <= self.doc_year <= last else year
-                best = (span.end(), year, "sentence")
-            elif best is None or m.start() >= best[0]:
-                best = (m.start(), year, "sentence")
-        for m in RELATIVE.finditer(text, sentence.start, start):
-            if self.doc_year is not None and (best is None or m.start() > best[0]):
-                best = (m.start(), self.doc_year + RELATIVE_YEAR[m.group()], "relative")
-        if best:
-            return best[1], best[2]
-        return self.doc_year, "document"
+                found.append((span.end() - 1, year, "sentence"))
+            else:
+                found.append((m.start(), year, "sentence"))
+        if self.doc_year is not None:
+            for m in RELATIVE.finditer(text, sentence.start, sentence.end):
+                found.append((m.start(), self.doc_year + RELATIVE_YEAR[m.group()], "relative"))
+        found.sort()
+        return found
 
     def region(self, start: int, end: int) -> str | None:
         ctx, text = self.ctx, self.ctx.text

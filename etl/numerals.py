@@ -23,6 +23,7 @@ NUMERAL = re.compile(
     rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}](?=[{''.join(SMALL)}{''.join(LARGE)}]))*"
     rf"[{HEDGES}]?"
 )
+_PLAIN = re.compile(ARABIC)
 _TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
 
 
@@ -52,6 +53,10 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
     """Value of one numeral span, or None when it is not a well-formed number (十三五, 三五, 万千).
 
     A bare 万/亿 counts as one 万/亿 only when hedged: 万余人, 近万人 (hedged=True: a hedge word precedes)."""
+    if _PLAIN.fullmatch(text):                       # the common case, 14367.85 or 4,565: no grammar needed
+        value = float(text.replace(",", "").replace("，", ""))
+        return Numeral(value=value, written=value, scale_text="", scale=1.0, approx=False, has_digit=True,
+                       chinese=False, arabic=True, single_cn_digit=False)
     tokens = _TOKEN.findall(text)
     if tokens and tokens[0] in ("零", "〇") and len(tokens) > 1 and tokens[1] == "点":
         tokens = ["0"] + tokens[1:]                  # 零点五
