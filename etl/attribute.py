@@ -9,7 +9,9 @@ from .context import DocumentContext
 from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
-YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2})\s*(?:年(?!以来|来)|～|~|—|-|至)")
+YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})"
+                  r"\s*(?:年(?!以来|来)|～|~|—|-|至)")
+_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 RANGE_END = re.compile(r"\s*(?:[~～\-—–至到]\s*)?((?:19|20)\d{2})\s*年")
 RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
                  "明年": 1, "次年": 1}
@@ -144,7 +146,7 @@ class Attributor:
         for m in YEAR.finditer(text, sentence.start, sentence.end):
             if self.ctx.in_title(m.start(), m.end()):
                 continue
-            year = int(m.group(1))
+            year = int(m.group(1).translate(_CN_YEAR_DIGITS))
             span = RANGE_END.match(text, m.end())
             if span:                     # 2018—2020年: the report year when it falls inside, else the first year
                 last = int(span.group(1))

@@ -16,6 +16,8 @@ LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(
                          r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
 DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
+# a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
+INLINE_PAGE_NUMBER = re.compile(r"\s[·•]\s?\d{1,4}\s?[·•]\s|\s[—–]\s\d{1,4}\s[—–]\s")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -136,4 +138,4 @@ def normalize_text(raw: str) -> str:
         last_line = line
     if current:
         paragraphs.append(current)
-    return squeeze_spaces("\n".join(paragraphs))
+    return squeeze_spaces(INLINE_PAGE_NUMBER.sub("", "\n".join(paragraphs)))

@@ -143,3 +143,12 @@ def test_values_of_every_kind_show(page):
     cells = grid_cells(page)
     assert "2020-01-02" in cells and "1.5" in cells and "[1, 2]" in cells and "长文本" in cells
     assert str(2 ** 60) in cells
+
+
+def test_missing_database_is_explained(tmp_path):
+    with AppServer(tmp_path / "missing.duckdb", extra_args=["--no-kaleido-warmup"]) as server, chromium() as browser:
+        page = new_page(browser)
+        goto(page, server.url("/sql"))
+        assert "python -m etl build" in page.inner_text("#sql-schema")
+        status = run(page, "SELECT 1")
+        assert "数据库不可用" in status and "python -m etl build" in status, status
