@@ -8,6 +8,7 @@ import time
 
 import pandas as pd
 import plotly.graph_objects as go
+import xlsxwriter
 
 from . import _queries as q
 from ._source import metric_label, value_text
@@ -28,27 +29,44 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str] | None = None) -> bytes:
-    """One workbook, a sheet per frame; notes go in a leading '说明' sheet."""
+    """One workbook, a sheet per frame; notes go in a leading '说明' sheet. Written row by row with
+    xlsxwriter (about twice as fast as pandas' writer)."""
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
-        if notes:
-            pd.DataFrame(list(notes.items()), columns=["项目", "说明"]).to_excel(writer, sheet_name="说明", index=False)
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            for i, col in enumerate(frame.columns):
-                width = 60 if col in ("原句", "sentence", "句子") else min(30, max(8, len(str(col)) * 2 + 2))
-                sheet.set_column(i, i, width)
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    bold = book.add_format({"bold": True, "bg_color": "#EEF2F7"})
+    if notes:
+        sheets = {"说明": pd.DataFrame(list(notes.items()), columns=["项目", "说明"]), **sheets}
+    for name, frame in sheets.items():
+        sheet = book.add_worksheet(name[:31])
+        sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
+        for i, col in enumerate(frame.columns):
+            wide = col in ("原句", "说明", "引文", "错误/说明")
+            sheet.set_column(i, i, 60 if wide else min(30, max(8, len(str(col)) * 2 + 2)))
+        for r, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+            sheet.write_row(r, 0, [_cell(v) for v in row])
+        sheet.freeze_panes(1, 0)
+    book.close()
     return buf.getvalue()
 
 
-def table_xlsx(table: pd.DataFrame, f: q.Filters, title: str) -> bytes:
-    """The table on screen plus a '来源' sheet: document, year and sentence of the figures behind it."""
-    src = q.sources(f)
-    total = q.count_figures(f)
-    notes = {"内容": title, "筛选": _describe(f), "来源条数": f"{len(src):,} / {total:,}（按数值从大到小，最多 "
-                                                            f"{q.SOURCE_ROWS} 条）", "导出时间": time.strftime("%Y-%m-%d %H:%M")}
-    return xlsx_bytes({"数据": table, "来源": src}, notes)
+def _cell(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def table_xlsx(table: pd.DataFrame, f: q.Filters, title: str, sources: pd.DataFrame | None = None) -> bytes:
+    """The table on screen plus a '来源' sheet: document, year and sentence of the figures behind it
+    (queried when the page does not hand them over)."""
+    notes = {"内容": title, "筛选": _describe(f), "导出时间": time.strftime("%Y-%m-%d %H:%M")}
+    if sources is None:
+        sources = q.sources(f)
+        notes["来源条数"] = f"{len(sources):,} / {q.count_figures(f):,}（按数值从大到小，最多 {q.SOURCE_ROWS} 条）"
+    return xlsx_bytes({"数据": table, "来源": sources}, notes)
 
 
 def _describe(f: q.Filters) -> str:

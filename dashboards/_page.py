@@ -105,7 +105,7 @@ def register_source(prefix: str, graphs: list[str], point_args) -> None:
 
 
 def register_exports(prefix: str, table_fn, graphs: list[str], extra_states: list | None = None) -> None:
-    """Export buttons -> files. table_fn(filters, *extra) -> (DataFrame, title)."""
+    """Export buttons -> files. table_fn(filters, *extra) -> (table, title[, sources frame])."""
     keys = [k for k, _ in EXPORTS if graphs or k not in ("png", "svg")]
     extra_states = extra_states or []
 
@@ -132,10 +132,10 @@ def register_exports(prefix: str, table_fn, graphs: list[str], extra_states: lis
                 if not selected:
                     return no_update, "请先点击图中的点或选择表格行，再导出简报。"
                 return dcc.send_bytes(ex.briefing_xlsx(selected), f"简报-{name}.xlsx"), ""
-            table, title = table_fn(f, *extra)
+            table, title, *sources = table_fn(f, *extra)
             if kind == "csv":
                 return dcc.send_bytes(ex.csv_bytes(table), f"{name}.csv"), ""
-            return dcc.send_bytes(ex.table_xlsx(table, f, title), f"{name}.xlsx"), ""
+            return dcc.send_bytes(ex.table_xlsx(table, f, title, *sources), f"{name}.xlsx"), ""
         except q.DatabaseUnavailable as exc:
             return no_update, f"导出失败：{exc}"
 

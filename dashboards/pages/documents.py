@@ -97,9 +97,12 @@ def documents_frame() -> pd.DataFrame:
 def table(f: q.Filters):
     docs = documents_frame()
     out = docs[["status_zh", "file_name", "title", "year", "n_figures", "n_chars", "encoding", "error", "source"]]
-    return out.rename(columns={"status_zh": "状态", "file_name": "文件", "title": "标题", "year": "年份",
-                               "n_figures": "数字条数", "n_chars": "字数", "encoding": "编码", "error": "错误/说明",
-                               "source": "来源"}), "文档列表"
+    renamed = out.rename(columns={"status_zh": "状态", "file_name": "文件", "title": "标题", "year": "年份",
+                                  "n_figures": "数字条数", "n_chars": "字数", "encoding": "编码", "error": "错误/说明",
+                                  "source": "来源"})
+    sources = out.rename(columns={"title": "文档", "year": "年份", "source": "来源", "file_name": "文件"})[
+        ["文档", "文件", "年份", "来源"]]
+    return renamed, "文档列表", sources
 
 
 def layout(**query):

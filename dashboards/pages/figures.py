@@ -36,7 +36,9 @@ COLUMNS = [
 
 
 def table(f: q.Filters, request=None):
-    return grid.export_frame(f, request), "数字明细（当前筛选与排序，最多 %d 行）" % grid.EXPORT_ROWS
+    frame = grid.export_frame(f, request)
+    sources = frame[["编号", "文档", "年份", "原句"]]
+    return frame, "数字明细（当前筛选与排序，最多 %d 行）" % grid.EXPORT_ROWS, sources
 
 
 def _initial_source(query: dict):
