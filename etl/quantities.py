@@ -127,10 +127,13 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         if num is None:
             continue
         per, unit = PER_PART[m.group(1)]
-        qualifier = _hedge_before(text, m.start())
-        found.append(Quantity(tidy(num.value), None, unit, tidy(num.value * per), None, "%",
-                              num.approx or qualifier == "approx", m.start(), m.end(), m.group(), "percent", qualifier,
-                              _numeral_kind(num)))
+        start, sign = m.start(), 1.0
+        if start and text[start - 1] == "负":
+            start, sign = start - 1, -1.0            # 负百分之五
+        qualifier = _hedge_before(text, start)
+        found.append(Quantity(tidy(sign * num.value), None, unit, tidy(sign * num.value * per), None, "%",
+                              num.approx or qualifier == "approx", start, m.end(), text[start:m.end()], "percent",
+                              qualifier, _numeral_kind(num)))
     for m in CN_FRACTION.finditer(text):
         if mask[m.start()] or m.group(1) in PER_PART or any(q.start <= m.start() < q.end for q in found):
             continue
