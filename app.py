@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_database()
     app = create_app(args.db or DEFAULT_DB)
     threading.Thread(target=warm_up, args=(not args.no_kaleido_warmup,), daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean exit, so the image renderer is closed too
     app.run(host=args.host, port=args.port, debug=False)
     return 0
 

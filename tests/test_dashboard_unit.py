@@ -129,3 +129,14 @@ def test_synthetic_db_offsets_are_exact(small_db):
                       "WHERE substr(d.text, f.char_start + 1, f.char_end - f.char_start) <> f.text").fetchone()[0]
     con.close()
     assert bad == 0
+
+
+def test_default_database_is_built_when_missing_and_kept_when_fresh(tmp_path):
+    import app
+    db = tmp_path / "yearbook.duckdb"
+    app.ensure_database(db, ROOT / "data" / "raw")
+    if not db.exists():
+        pytest.skip("the ETL could not build data/raw here")
+    stamp = db.stat().st_mtime_ns
+    app.ensure_database(db, ROOT / "data" / "raw")
+    assert db.stat().st_mtime_ns == stamp
