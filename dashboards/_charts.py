@@ -80,6 +80,9 @@ def _symbols(frame: pd.DataFrame) -> list[str]:
 def _hover(frame: pd.DataFrame, unit: str, div: float) -> list[str]:
     notes = []
     for total, n, a, c in zip(frame["total"], frame["n"], frame["any_approx"], frame["any_conflict"]):
+        if not n:
+            notes.append("该年没有数字")
+            continue
         flags = ("（含约数）" if a else "") + ("（含冲突值，点击查看全部候选）" if c else "")
         notes.append(f"{fmt(total / div, unit)}<br>{n} 条数字{flags}")
     return notes
@@ -90,7 +93,12 @@ def trend_figure(data: pd.DataFrame, f: q.Filters, title: str, kind: str = "line
         return empty(title, f, no_data_reason(f))
     unit, div = display_unit(f.unit, data.groupby(["year", "grp"])["total"].sum())
     fig = go.Figure()
+    all_years = pd.DataFrame({"year": range(int(data["year"].min()), int(data["year"].max()) + 1)})
     for grp, part in data.groupby("grp", sort=False):
+        if kind != "bar":  # a year without figures is a gap in the line, not a straight segment across it
+            part = all_years.merge(part, how="left", on="year").assign(
+                grp=grp, n=lambda d: d["n"].fillna(0).astype(int), any_approx=lambda d: d["any_approx"].fillna(False),
+                any_conflict=lambda d: d["any_conflict"].fillna(False))
         part = part.sort_values("year")
         common = dict(x=part["year"], y=part["total"] / div, name=str(grp), customdata=[[split or "", grp]] * len(part),
                       hovertext=_hover(part, unit, div), hovertemplate="%{x}年 %{fullData.name}<br>%{hovertext}"
@@ -99,7 +107,8 @@ def trend_figure(data: pd.DataFrame, f: q.Filters, title: str, kind: str = "line
             fig.add_bar(**common, marker_pattern_shape=["x" if c else ("." if a else "")
                                                         for a, c in zip(part["any_approx"], part["any_conflict"])])
         else:
-            fig.add_scatter(mode="lines+markers", marker={"symbol": _symbols(part), "size": 10}, **common)
+            fig.add_scatter(mode="lines+markers", marker={"symbol": _symbols(part), "size": 10}, connectgaps=False,
+                            **common)
     fig.update_xaxes(title="年份", tickformat="d", dtick=1 if data["year"].nunique() <= 15 else None)
     fig.update_yaxes(title=unit, rangemode="tozero")
     fig = base_layout(fig, f"{title}（{unit}）", f, int(data["n"].sum()))

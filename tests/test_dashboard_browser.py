@@ -158,7 +158,8 @@ def test_click_point_shows_sentence_and_exports(page, server, picks, sql):
     ma, ua = picks["a"][:2]
     goto(page, server.url(f"/trends?metric={ma}&unit={ua}"))
     traces = plot_data(page, "trends-graph")
-    index = max(range(len(traces[0]["y"])), key=lambda i: traces[0]["y"][i])
+    ys = traces[0]["y"]
+    index = max((i for i, v in enumerate(ys) if v is not None), key=lambda i: ys[i])
     click_point(page, "trends-graph", 0, index)
     card = page.wait_for_selector("#trends-source .source-card", timeout=10_000)
     fid = int(card.get_attribute("data-figure-id"))

@@ -61,7 +61,8 @@ def coverage_figure(cells: pd.DataFrame, rows: str, f: q.Filters, title: str) ->
 
 
 def _years(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> list[int]:
-    years = sorted(set(docs["year"].astype(int)) | set(cells["year"].astype(int)))
+    known = set(docs["year"].astype(int)) | set(cells["year"].astype(int))
+    years = range(min(known), max(known) + 1) if known else []  # every year, so a gap shows as a gap
     return [y for y in years if (f.year_from is None or y >= f.year_from) and (f.year_to is None or y <= f.year_to)]
 
 
