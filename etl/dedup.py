@@ -56,6 +56,7 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
                 duplicate = True
                 break
             if (_countable(earlier, fig) and earlier["_head"] and earlier["_head"] == head
+                    and earlier["sentence_start"] != fig["sentence_start"]
                     and _completed(earlier, text) == _completed(fig, text)):
                 duplicate = True        # a restatement: 126项 重大项目 … 126个重大项目
                 break
@@ -81,13 +82,15 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
 
 
 def _head(fig: dict) -> str | None:
-    subject = fig.get("subject") or ""
-    return subject[-4:] if len(subject) >= 2 else None
+    """The counted noun without its modifiers (确立了三年实施的重大项目 -> 重大项目)."""
+    subject = (fig.get("subject") or "").rsplit("的", 1)[-1]
+    return subject[-6:] if len(subject) >= 2 else None
 
 
 COUNT_UNITS = {"项", "个", "家", "所", "件", "条", "种", "套", "台"}
 
 
 def _countable(a: dict, b: dict) -> bool:
-    """Two counts in interchangeable classifiers (126项 / 126个), or the same unit."""
-    return a["unit_norm"] == b["unit_norm"] or {a["unit_norm"], b["unit_norm"]} <= COUNT_UNITS
+    """Two counts in interchangeable classifiers (126项 / 126个): a restatement of how many of a thing there are.
+    Shares (占全疆81%) and amounts repeat by coincidence, so they are never merged this way."""
+    return {a["unit_norm"], b["unit_norm"]} <= COUNT_UNITS

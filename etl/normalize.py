@@ -15,6 +15,7 @@ CLOSERS = "”’」』\"'"
 LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、](?!\d)|"
                          r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
 DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万]+[余多]?(?:个|项|家|人|名|所|件|条|种|套|台|亿|万)")
 UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
 # a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
 INLINE_PAGE_NUMBER = re.compile(r"\s[·•]\s?\d{1,4}\s?[·•]\s|\s[—–]\s\d{1,4}\s[—–]\s")
@@ -60,13 +61,17 @@ def _is_furniture(line: str, counts: dict[str, int]) -> bool:
     return counts.get(line, 0) >= 3 and len(line) <= 30 and not ends_sentence(line)
 
 
-def _is_caption(raw_line: str, line: str, prev: str | None, wrapped: bool) -> bool:
-    """Photo captions dropped into running text: short noun-phrase sentences between two halves of a sentence."""
+def _is_caption(raw_line: str, line: str, prev: str | None, width: int | None) -> bool:
+    """Photo captions dropped into running text: short noun-phrase sentences between two halves of a sentence,
+    set off by an indent or placed under a heading. The short last line of a wrapped paragraph is not one."""
     if not line.endswith("。") or "，" in line or "," in line or prev is None or ends_sentence(prev):
         return False
     if len(line) < 6 or prev[-1:].isdigit():
         return False                     # "项。" finishing "…政策25" is the sentence's own tail
-    if not (wrapped or raw_line[:1].isspace()) or UNIT_FIGURE.search(line):
+    indented = raw_line[:1].isspace()
+    if not indented and not (width and display_width(prev) < 0.8 * width):
+        return False
+    if UNIT_FIGURE.search(line) or CN_FIGURE.search(line) or re.search(r"\d\s*[%/‰]", line):
         return False
     return all(len(part.strip()) <= 40 for part in line.split("。") if part.strip())
 
@@ -86,8 +91,8 @@ def _joins(prev: str, nxt: str, width: int | None) -> bool:
 
 
 def _glue(left: str, right: str) -> str:
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
-        return left + " " + right
+    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+        return left + " " + right            # an English word at a line end; a number split by a line break joins
     return left + right
 
 
@@ -127,7 +132,7 @@ def normalize_text(raw: str) -> str:
             continue
         if not line or _is_furniture(line, counts):
             continue
-        if _is_caption(raw_line, line, last_line, width is not None):
+        if _is_caption(raw_line, line, last_line, width):
             continue
         if current and last_line is not None and _joins(last_line, line, width):
             current = _glue(current, line)
