@@ -17,6 +17,7 @@ FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value",
                   "text", "sentence", "sentence_start", "char_start", "char_end"]
 NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
+COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
 # Requirements and caps of a call for proposals are rules, not achievements.
 REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限报|(?<![急])需(?![求要])|要求|每个?项目(?:支持|资助)")
 
@@ -29,8 +30,9 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
         return False                     # articles and words: 一台机器人, 一批, 二次
     if q.start and text[q.start - 1] in DEMONSTRATIVE:
         return False                     # 这两种资源, 该3项
-    if q.unit.endswith("届") and re.match(r"[\u4e00-\u9fff]", text[q.end:q.end + 1] or " "):
-        return False                     # 十八届三中全会: an edition, not a count
+    if q.unit.endswith("届") and (re.match(r"[\u4e00-\u9fff]", text[q.end:q.end + 1] or " ")
+                                 or (q.numeral == "chinese" and not COUNTED_EDITIONS.search(text, max(0, q.start - 6), q.start))):
+        return False                     # 十八届三中全会, 党的十八届: an edition, not a count
     if ctx.in_title(q.start, q.end) or ctx.in_short_quote(q.start, q.end):
         return False                     # “试验区建设 18条政策”, 《…2018～2020年》: names
     clause = ctx.clause(q.start, q.end)
