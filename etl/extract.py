@@ -19,7 +19,8 @@ NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
 # Requirements and caps of a call for proposals are rules, not achievements.
-REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限报|(?<![急])需(?![求要])|要求|每个?项目(?:支持|资助)")
+REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限报|(?<![急])需(?![求要])|要求|每个?项目(?:支持|资助)|"
+                         r"一般为|一般不超过|资助额度|资助强度|支持强度")
 
 
 def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
