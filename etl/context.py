@@ -34,6 +34,8 @@ class DocumentContext:
         self._clauses: dict[tuple, Span] = {}
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
+        self._title_starts = [t.start for t in self.titles]
+        self._quote_starts = [q.start for q in self.quotes]
 
     def sentence_index(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
@@ -66,16 +68,16 @@ class DocumentContext:
         return Span(max(left, sent.start), min(right, sent.end))
 
     @staticmethod
-    def _inside(spans: list[Span], start: int, end: int, max_len: int | None = None) -> Span | None:
-        for span in spans:
-            if span.start < start and end <= span.end and (max_len is None or span.end - span.start <= max_len):
-                return span
-            if span.start > start:
-                break
-        return None
+    def _inside(spans: list[Span], starts: list[int], start: int, end: int, max_len: int | None = None) -> bool:
+        """Whether [start, end) lies inside one of the (non-overlapping, ordered) spans."""
+        i = bisect.bisect_left(starts, start) - 1
+        if i < 0:
+            return False
+        span = spans[i]
+        return end <= span.end and (max_len is None or span.end - span.start <= max_len)
 
     def in_title(self, start: int, end: int) -> bool:
-        return self._inside(self.titles, start, end) is not None
+        return self._inside(self.titles, self._title_starts, start, end)
 
     def in_short_quote(self, start: int, end: int, max_len: int = 26) -> bool:
-        return self._inside(self.quotes, start, end, max_len) is not None
+        return self._inside(self.quotes, self._quote_starts, start, end, max_len)
