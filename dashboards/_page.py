@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from . import _exports as ex
 from . import _filters as flt
@@ -45,7 +45,8 @@ def skeleton(prefix: str, title: str, intro: str, query: dict, body: list, contr
         html.H2(title), html.P(intro, className="intro"), bar, html.Div(controls or [], className="controls"),
         export_bar(prefix, charts), dcc.Store(id=f"{prefix}-selected", data=selected or []),
         dcc.Store(id=f"{prefix}-url-sink"), *body,
-        dcc.Loading(html.Div(source or source_panel([], ""), id=f"{prefix}-source", className="source-panel"), delay_show=300),
+        dcc.Loading(html.Div(source or source_panel([], ""), id=f"{prefix}-source", className="source-panel"),
+                    delay_show=300),
     ], className="page", id=f"{prefix}-page")
 
 
@@ -148,8 +149,6 @@ def register_common(prefix: str, graphs: list[str], table_fn, point_args=None, u
         register_source(prefix, graphs, point_args)
     register_exports(prefix, table_fn, graphs, extra_states)
 
-
-__all__ = ["skeleton", "register_common", "filter_inputs", "error_box", "ALL"]
 
 
 def html_table(frame, max_rows: int = 300, table_id: str | None = None) -> html.Div:

@@ -110,7 +110,8 @@ def partners() -> list[str]:
 
 
 def year_range() -> tuple[int | None, int | None]:
-    row = DB.frame("SELECT min(year) AS lo, max(year) AS hi FROM figures").iloc[0]
+    row = DB.frame("SELECT min(year) AS lo, max(year) AS hi FROM (SELECT year FROM figures UNION ALL "
+                   "SELECT year FROM documents WHERE status = 'ok')").iloc[0]
     return (None if pd.isna(row.lo) else int(row.lo)), (None if pd.isna(row.hi) else int(row.hi))
 
 

@@ -8,7 +8,6 @@ import csv
 import importlib.util
 import io
 import os
-import shutil
 import struct
 import subprocess
 import sys

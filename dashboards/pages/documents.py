@@ -12,6 +12,7 @@ from .. import _charts as ch
 from .. import _filters as flt
 from .. import _page as pg
 from .. import _queries as q
+from .._source import metric_label
 
 dash.register_page(__name__, path="/documents", name="文档 Documents", title="文档 · 科技援疆数据", order=5)
 P = "documents"
@@ -127,7 +128,6 @@ def update(metric, unit, years, region, partner, scope):
             "数据库中没有文档：请检查 data/raw/ 并重新运行 python -m etl build。"
         rows = docs.drop(columns=["source"]).astype(object).where(docs.drop(columns=["source"]).notna(), None)
         cells, doc_years = q.coverage_cells(f), q.document_years()
-        from .._source import metric_label
         return (rows.to_dict("records"), summary,
                 coverage_figure(metric_cells(f, cells, doc_years), "row", f, "覆盖：指标 × 年份（数字条数）"),
                 coverage_figure(region_cells(f, cells, doc_years), "region", f,

@@ -3,12 +3,14 @@ link to the card's source sentence; below, the selected metric over the years.""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, dcc, html
+import pandas as pd
+from dash import Output, callback, dcc, html
 
 from .. import _charts as ch
 from .. import _filters as flt
 from .. import _page as pg
 from .. import _queries as q
+from .._source import metric_label
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 · 科技援疆数据", order=0)
 P = "overview"
@@ -58,7 +60,6 @@ def table(f: q.Filters):
         rows.append({"指标": c["label"], "单位": c["unit"], "最新年份": None if l is None else int(l.year),
                      "数值": None if l is None else l.top, "上一年份": None if p is None else int(p.year),
                      "上一年数值": None if p is None else p.top, "出处编号": None if l is None else int(l.figure_id)})
-    import pandas as pd
     return pd.DataFrame(rows), "核心指标最新年份"
 
 
@@ -73,7 +74,6 @@ def update(metric, unit, years, region, partner, scope):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
     try:
         cards = [card(c) for c in card_rows(f)]
-        from .._source import metric_label
         fig = ch.trend_figure(q.trend(f), f, f"{metric_label(metric) if metric else '全部指标'} 逐年合计")
         return cards, fig
     except q.DatabaseUnavailable as exc:

@@ -8,6 +8,7 @@ from .. import _charts as ch
 from .. import _filters as flt
 from .. import _page as pg
 from .. import _queries as q
+from .._source import metric_label
 
 dash.register_page(__name__, path="/trends", name="趋势 Trends", title="趋势 · 科技援疆数据", order=1)
 P = "trends"
@@ -15,7 +16,7 @@ SPLITS = [{"label": "不拆分", "value": ""}, {"label": "按地区", "value": "
 KINDS = [{"label": "折线", "value": "line"}, {"label": "柱状", "value": "bar"}]
 
 
-def table(f: q.Filters, split: str | None = None, kind: str | None = None):
+def table(f: q.Filters, split: str | None = None):
     data = q.trend(f, split or None)
     unit, div = ch.display_unit(f.unit, data["total"]) if len(data) else (f.unit or "", 1.0)
     out = data.assign(total=(data["total"] / div).round(4), any_approx=data["any_approx"].map({True: "是", False: ""}),
@@ -27,9 +28,11 @@ def table(f: q.Filters, split: str | None = None, kind: str | None = None):
 
 def layout(**query):
     controls = [html.Label("拆分 Split", className="flabel"),
-                dcc.RadioItems(id=f"{P}-split", options=SPLITS, value=query.get("split", ""), inline=True),
+                dcc.RadioItems(id=f"{P}-split", options=SPLITS, inline=True,
+                               value=query.get("split") if query.get("split") in ("region", "partner") else ""),
                 html.Label("图形 Chart", className="flabel"),
-                dcc.RadioItems(id=f"{P}-kind", options=KINDS, value=query.get("kind", "line") or "line", inline=True)]
+                dcc.RadioItems(id=f"{P}-kind", options=KINDS, inline=True,
+                               value="bar" if query.get("kind") == "bar" else "line")]
     body = [dcc.Graph(id=f"{P}-graph", config={"displaylogo": False}), html.Div(id=f"{P}-table")]
     return pg.skeleton(P, "趋势 Trends", "所选指标逐年合计；◆ 表示含约数，✕ 表示含冲突值（点击查看全部候选值及出处）。",
                        query, body, controls)
@@ -41,15 +44,12 @@ def update(metric, unit, years, region, partner, scope, split, kind):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
     try:
         data = q.trend(f, split or None)
-        title = f"{_label(metric)} 逐年趋势" + ({"region": "（按地区）", "partner": "（按援疆省市）"}.get(split or "", ""))
-        return ch.trend_figure(data, f, title, kind or "line", split or ""), pg.html_table(table(f, split)[0], table_id=f"{P}-data")
+        title = f"{metric_label(metric) if metric else '全部指标'} 逐年趋势" + \
+            {"region": "（按地区）", "partner": "（按援疆省市）"}.get(split or "", "")
+        return (ch.trend_figure(data, f, title, kind or "line", split or ""),
+                pg.html_table(table(f, split)[0], table_id=f"{P}-data"))
     except q.DatabaseUnavailable as exc:
         return ch.empty("趋势", f, str(exc)), pg.error_box(exc)
-
-
-def _label(metric):
-    from .._source import metric_label
-    return metric_label(metric) if metric else "全部指标"
 
 
 def _point(graph_id, point):
