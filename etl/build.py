@@ -7,7 +7,10 @@ import io
 import os
 import re
 import sys
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from .extract import FIGURE_COLUMNS, figures_of_document
 from .lexicon import load_metrics
 from .normalize import normalize_text
 from .paths import DB_PATH, RAW_DIR, SCHEMA_SQL
-from .read import MANIFEST, discover, manifest_key, read_document, read_manifest
+from .read import MANIFEST, RawDocument, discover, display_name, manifest_key, read_document, read_manifest
 
 DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
                "sha256", "source", "text", "status", "error", "duplicate_of"]
@@ -32,6 +35,7 @@ BATCH_DOC_CHARS = 32 * 1024 * 1024
 PART_CHARS = 100_000
 PART_NUMBERS = 2_000
 MAX_TEXT_CHARS = 2_000_000
+FILE_SECONDS = 600          # with workers: a file whose worker takes longer is given up (it hangs)
 _NUMBER = re.compile(r"\d+")
 _SENTENCE_END = "。！？；!?;"
 
@@ -121,12 +125,63 @@ def _figures_in_parts(text: str, parts: list[tuple[int, int]], year: int | None)
 
 
 def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int):
+    """(row, figures) per file, in file order. With workers, a worker that dies or hangs on one file costs
+    that file only: the pool is restarted and the file gets an error row."""
     jobs = [(p, raw_dir, manifest) for p in files]
     if workers <= 1 or len(jobs) <= 1:
         yield from map(_process, jobs)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_process, jobs, chunksize=1)
+    pending = deque(jobs)
+    while pending:
+        window: deque = deque()
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            while pending or window:
+                while pending and len(window) < 4 * workers:
+                    job = pending.popleft()
+                    window.append((job, pool.submit(_process, job)))
+                result = window[0][1].result(timeout=FILE_SECONDS)
+                window.popleft()
+                yield result
+        except (BrokenProcessPool, FutureTimeout) as exc:
+            _stop_pool(pool)
+            suspect, *others = [job for job, _ in window]
+            pending.extendleft(reversed(others))
+            if isinstance(exc, FutureTimeout):
+                yield _lost(suspect, f"took more than {FILE_SECONDS} s; the worker was stopped")
+            else:
+                yield _alone(suspect)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
+
+
+def _alone(job: tuple) -> tuple[dict, list[dict]]:
+    """Retry one file in a pool of its own: a dead worker may have been killed by another file's work."""
+    pool = ProcessPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(_process, job).result(timeout=FILE_SECONDS)
+    except (BrokenProcessPool, FutureTimeout) as exc:
+        _stop_pool(pool)
+        if isinstance(exc, FutureTimeout):
+            return _lost(job, f"took more than {FILE_SECONDS} s; the worker was stopped")
+        return _lost(job, "the worker process reading it died (out of memory or a crash), twice")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lost(job: tuple, why: str) -> tuple[dict, list[dict]]:
+    path, raw_dir, _ = job
+    rel = path.relative_to(raw_dir).as_posix()
+    doc = RawDocument(path=path, rel_name=display_name(rel)[0], name_bytes=os.fsencode(rel))
+    row = {c: None for c in DOC_COLUMNS}
+    row.update(doc_id=doc.doc_id, file_name=doc.rel_name, n_chars=0, n_figures=0, status="error",
+               error=f"not loaded: {why}")
+    return row, []
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection) -> None:

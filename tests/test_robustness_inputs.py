@@ -280,3 +280,30 @@ def test_one_failing_document_does_not_stop_the_build(raw, tmp_path, monkeypatch
     failed = [n for n, r in rows.items() if r["status"] == "error"]
     assert failed and all("extraction failed: RecursionError" in rows[n]["error"] for n in failed)
     assert any(r["status"] == "ok" for r in rows.values())
+
+
+def _worker_trap(kind: str):
+    real = build_module.figures_of_document
+
+    def trapped(text, year):
+        if "援疆" in text[:300] and "喀什" not in text:      # the same files fail in every run
+            if kind == "crash":
+                os._exit(70)                                  # a worker dying mid-file, as on a segfault or OOM kill
+            time.sleep(3600)                                  # a worker stuck on one file
+        return real(text, year)
+    return trapped
+
+
+@pytest.mark.parametrize("kind", ["crash", "hang"])
+def test_worker_that_dies_or_hangs_costs_one_file(raw, tmp_path, monkeypatch, kind):
+    """With --workers, a file whose worker process dies or hangs gets an error row; the pool is restarted."""
+    monkeypatch.setattr(build_module, "figures_of_document", _worker_trap(kind))   # inherited by forked workers
+    monkeypatch.setattr(build_module, "FILE_SECONDS", 4)
+    started = time.monotonic()
+    counts, rows, _ = run_build(raw, tmp_path / f"{kind}.duckdb", workers=2)
+    assert time.monotonic() - started < 120
+    lost = {n: r["error"] for n, r in rows.items() if r["status"] == "error"}
+    loaded = {n for n, r in rows.items() if r["status"] == "ok"}
+    assert lost and loaded and lost.keys() | loaded == {p.name for p in SEEDS}
+    word = "died" if kind == "crash" else "took more than 4 s"
+    assert all(word in e for e in lost.values()), lost
