@@ -164,3 +164,14 @@ def test_empty_raw_folder_gives_an_empty_but_valid_database(tmp_path):
     assert counts["documents"] == 0
     tables = dump(tmp_path / "e.duckdb")
     assert tables["documents"] == [] and tables["metrics"]
+
+
+def test_unwritable_target_is_a_message_not_a_traceback(raw, tmp_path):
+    (tmp_path / "db_is_a_folder.duckdb").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "etl", "build", "--raw", str(raw),
+                           "--db", str(tmp_path / "db_is_a_folder.duckdb")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "error: build failed" in proc.stderr and "is unchanged" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not [p for p in tmp_path.iterdir() if ".building-" in p.name]

@@ -3,6 +3,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from ..build import BuildBusy, build
 from ..paths import DB_PATH, RAW_DIR
 
@@ -24,6 +26,9 @@ def run(args) -> int:
     except BuildBusy as exc:
         print(f"error: {exc}; try again when it has finished", file=sys.stderr)
         return 3
+    except (OSError, duckdb.Error) as exc:
+        print(f"error: build failed, {args.db} is unchanged: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     took = time.perf_counter() - started
     problems = f"{counts['errors']} problem files, {counts['duplicates']} duplicates, {counts['warnings']} loaded with warnings"
     print(f"built {args.db}: {counts['documents']} documents, {counts['figures']} figures, {problems}, "
