@@ -31,8 +31,14 @@ def db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(db):
-    with AppServer(db, extra_args=["--no-kaleido-warmup"]) as server, chromium() as browser:
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def page(db, browser):
+    with AppServer(db, extra_args=["--no-kaleido-warmup"]) as server:
         page = new_page(browser)
         page.server = server
         goto(page, server.url("/sql"))
@@ -145,10 +151,42 @@ def test_values_of_every_kind_show(page):
     assert str(2 ** 60) in cells
 
 
-def test_missing_database_is_explained(tmp_path):
-    with AppServer(tmp_path / "missing.duckdb", extra_args=["--no-kaleido-warmup"]) as server, chromium() as browser:
+def test_missing_database_is_explained(browser, tmp_path):
+    with AppServer(tmp_path / "missing.duckdb", extra_args=["--no-kaleido-warmup"]) as server:
         page = new_page(browser)
         goto(page, server.url("/sql"))
         assert "python -m etl build" in page.inner_text("#sql-schema")
         status = run(page, "SELECT 1")
         assert "数据库不可用" in status and "python -m etl build" in status, status
+
+
+def test_hand_made_callback_values_are_answered(page):
+    """Requests a browser would not send (numbers, lists, junk column definitions) still get an answer."""
+    import requests
+
+    base = page.server.url("/_dash-update-component")
+    calls = [
+        {"output": "..sql-grid.columnDefs...sql-grid.rowData...sql-status.children..",
+         "outputs": [{"id": "sql-grid", "property": "columnDefs"}, {"id": "sql-grid", "property": "rowData"},
+                     {"id": "sql-status", "property": "children"}],
+         "inputs": [{"id": "sql-run", "property": "n_clicks", "value": 1}],
+         "state": [{"id": "sql-query", "property": "value", "value": value}], "changedPropIds": ["sql-run.n_clicks"]}
+        for value in (12345, ["DROP TABLE figures"], {"a": 1}, None)
+    ] + [
+        {"output": "sql-query.value", "outputs": {"id": "sql-query", "property": "value"},
+         "inputs": [{"id": "sql-example", "property": "value", "value": value}], "changedPropIds": ["sql-example.value"]}
+        for value in (["x"], 7, {"a": 1})
+    ] + [
+        {"output": "..sql-download.data...sql-export-msg.children..",
+         "outputs": [{"id": "sql-download", "property": "data"}, {"id": "sql-export-msg", "property": "children"}],
+         "inputs": [{"id": "sql-export-csv", "property": "n_clicks", "value": 1},
+                    {"id": "sql-export-xlsx", "property": "n_clicks", "value": 0}],
+         "state": [{"id": "sql-grid", "property": "columnDefs", "value": defs},
+                   {"id": "sql-grid", "property": "rowData", "value": rows}],
+         "changedPropIds": ["sql-export-csv.n_clicks"]}
+        for defs, rows in (([1, "x", {"field": "a"}], [None, {"a": 1}]), ({"a": 1}, "rows"))
+    ]
+    for body in calls:
+        resp = requests.post(base, json=body, timeout=30)
+        assert resp.status_code in (200, 204), (body, resp.status_code)
+    assert "Traceback" not in page.server.log()

@@ -92,13 +92,13 @@ def schema_panel() -> list:
 
 @callback(Output(f"{P}-query", "value"), Input(f"{P}-example", "value"), prevent_initial_call=True)
 def use_example(title):
-    return sqlguard.EXAMPLE_QUERIES.get(title, no_update) if title else no_update
+    return sqlguard.EXAMPLE_QUERIES.get(title, no_update) if isinstance(title, str) else no_update
 
 
 @callback(Output(f"{P}-grid", "columnDefs"), Output(f"{P}-grid", "rowData"), Output(f"{P}-status", "children"),
           Input(f"{P}-run", "n_clicks"), State(f"{P}-query", "value"), prevent_initial_call=True)
 def run(clicks, sql):
-    result = sqlguard.run_query(sql or "", db_path(), LIMITS)
+    result = sqlguard.run_query(sql if isinstance(sql, str) else "", db_path(), LIMITS)
     if not result.ok:
         return [], [], error_box(result)
     prefix = f"q{clicks}c"  # new column ids per run: the grid keeps per-column state (types, widths) by id
@@ -148,7 +148,7 @@ clientside_callback(
           Input(f"{P}-export-csv", "n_clicks"), Input(f"{P}-export-xlsx", "n_clicks"),
           State(f"{P}-grid", "columnDefs"), State(f"{P}-grid", "rowData"), prevent_initial_call=True)
 def export(_csv, _xlsx, column_defs, row_data):
-    if not column_defs:
+    if not column_defs or not isinstance(column_defs, list) or not isinstance(row_data or [], list):
         return no_update, "请先运行查询 (run a query first)"
     frame = result_frame(column_defs, row_data or [])
     name = f"sql-result-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -168,9 +168,11 @@ def column_def(field: str, name: str, duckdb_type: str) -> dict:
 
 def result_frame(column_defs: list[dict], row_data: list[dict]) -> pd.DataFrame:
     """The grid's rows under the query's own column names (repeated names kept)."""
-    fields = [c["field"] for c in column_defs]
-    frame = pd.DataFrame([[row.get(f) for f in fields] for row in row_data], columns=range(len(fields)))
-    return frame.set_axis([c.get("headerName", c["field"]) for c in column_defs], axis=1)
+    defs = [c for c in column_defs if isinstance(c, dict) and "field" in c]  # a hand-made request may send anything
+    fields = [c["field"] for c in defs]
+    frame = pd.DataFrame([[row.get(f) for f in fields] for row in row_data if isinstance(row, dict)],
+                         columns=range(len(fields)))
+    return frame.set_axis([str(c.get("headerName", c["field"])) for c in defs], axis=1)
 
 
 def cell_value(value):
