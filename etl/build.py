@@ -268,6 +268,9 @@ def _check_and_swap(tmp_path: Path, db_path: Path, n_documents: int, n_figures: 
     if got != (n_documents, n_figures):
         raise RuntimeError(f"new database holds {got} documents/figures, expected {(n_documents, n_figures)}")
     _fsync(tmp_path)
+    stale_wal = db_path.with_name(db_path.name + ".wal")
+    if stale_wal.exists():        # the old file's journal: DuckDB would replay it into the new file
+        stale_wal.unlink()
     os.replace(tmp_path, db_path)
     _fsync(db_path.parent)
 

@@ -175,3 +175,22 @@ def test_unwritable_target_is_a_message_not_a_traceback(raw, tmp_path):
     assert "error: build failed" in proc.stderr and "is unchanged" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not [p for p in tmp_path.iterdir() if ".building-" in p.name]
+
+
+def test_journal_of_the_old_file_is_not_replayed_into_the_new(raw, tmp_path):
+    """A writer that crashed on the live file leaves yearbook.duckdb.wal; it belongs to the replaced file."""
+    db = tmp_path / "y.duckdb"
+    quiet_build(raw, db)
+    con = duckdb.connect(str(db))
+    con.execute("SET checkpoint_threshold = '1GB'")
+    con.execute("CREATE TABLE scribble AS SELECT 1 AS x")
+    wal = tmp_path / "y.duckdb.wal"
+    shutil.copy(wal, tmp_path / "saved.wal") if wal.exists() else (tmp_path / "saved.wal").write_bytes(b"junk")
+    con.close()
+    shutil.copy(tmp_path / "saved.wal", wal)
+    quiet_build(raw, db)
+    assert not wal.exists()
+    con = duckdb.connect(str(db), read_only=True)      # without the fix: "WAL does not match database file"
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    con.close()
+    assert "scribble" not in tables and "figures" in tables
