@@ -84,6 +84,12 @@ class TableInfo:
     sql: str = ""
 
 
+FIRST_QUERY = """\
+SELECT metric, year, count(*) AS n_figures, round(sum(value_norm), 2) AS total, unit_norm
+FROM figures
+GROUP BY ALL
+ORDER BY metric, year, unit_norm"""  # what the 查询 SQL page opens with
+
 # Example queries shown on the page and in docs/schema.md (tests run each one): title -> SQL.
 EXAMPLE_QUERIES: dict[str, str] = {
     "Growth rate by year · 投资年度增长率": """\

@@ -316,3 +316,16 @@ def test_schema_of_lists_tables_views_and_comments(db):
     assert tables["figures"].kind == "table" and tables["coverage"].kind == "view"
     columns = {c.name: c for c in tables["figures"].columns}
     assert "Metric id" in columns["metric"].comment and columns["metric"].type == "VARCHAR"
+
+
+def test_the_sql_page_holds_no_sql_of_its_own():
+    """All SQL the page runs or shows comes from etl.sqlguard."""
+    import ast
+    import re
+
+    page = Path(__file__).resolve().parent.parent / "dashboards" / "pages" / "sql.py"
+    strings = [node.value for node in ast.walk(ast.parse(page.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    assert not [s for s in strings if re.search(r"(?is)\bselect\b.+\bfrom\b", s)]
+    assert "sqlguard.run_query" in page.read_text(encoding="utf-8")
+    assert "import duckdb" not in page.read_text(encoding="utf-8")

@@ -20,8 +20,6 @@ from .. import _queries as q
 dash.register_page(__name__, path="/sql", name="查询 SQL", title="查询 SQL · 科技援疆数据", order=8)
 P = "sql"
 LIMITS = sqlguard.Limits()
-START_QUERY = "SELECT metric, year, count(*) AS n_figures, round(sum(value_norm), 2) AS total, unit_norm\n" \
-              "FROM figures\nGROUP BY ALL\nORDER BY metric, year, unit_norm"
 KIND_ZH = {"refused": "已拒绝", "timeout": "已超时", "memory": "内存超限", "syntax": "语法错误", "error": "查询出错",
            "busy": "繁忙", "unavailable": "数据库不可用"}
 NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "FLOAT", "DOUBLE",
@@ -44,7 +42,7 @@ def layout(q_text: str | None = None, **_query):
     """?q_text=… pre-fills the query box (links to a query); the schema is read fresh on each visit."""
     examples = [{"label": title, "value": title} for title in sqlguard.EXAMPLE_QUERIES]
     editor = html.Div([
-        dcc.Textarea(id=f"{P}-query", value=q_text or START_QUERY, spellCheck=False, style=EDITOR_STYLE),
+        dcc.Textarea(id=f"{P}-query", value=q_text or sqlguard.FIRST_QUERY, spellCheck=False, style=EDITOR_STYLE),
         html.Div([
             html.Button("运行 Run", id=f"{P}-run", n_clicks=0, className="export-btn", title="Ctrl+Enter"),
             dcc.Dropdown(id=f"{P}-example", options=examples, placeholder="示例查询 Example queries…",
