@@ -166,7 +166,8 @@ class Attributor:
         comma_clause = ctx.clause(start, end)
         clause = ctx.clause(start, end, breaks="；;。！？!?\n")
         # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
-        opens_clause = not re.sub(r"^(?:其中|共|有|另有|还有|目前|全区|全疆)", "", text[comma_clause.start:start]).strip()
+        opens_clause = start - comma_clause.start <= 6 and not re.sub(
+            r"^(?:其中|共|有|另有|还有|目前|全区|全疆)", "", text[comma_clause.start:start]).strip()
         floor = comma_clause.start if opens_clause else sentence.start
         for r_start, r_end, region, usable in reversed(self.regions):
             if r_start >= start or r_start < floor:
@@ -180,7 +181,10 @@ class Attributor:
             if usable and (
                     r_start < comma_clause.end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
                 return region
-        if ANAPHOR.search(text, sentence.start, sentence.end):
+        anaphors = ctx.memo.setdefault("anaphor", {})
+        if sentence.start not in anaphors:
+            anaphors[sentence.start] = ANAPHOR.search(text, sentence.start, sentence.end) is not None
+        if anaphors[sentence.start]:
             lo = bisect.bisect_left(self._region_starts, max(0, sentence.start - LOOKBACK_CHARS))
             hi = bisect.bisect_left(self._region_starts, sentence.start)
             earlier = [r for r in self.regions[lo:hi] if r[3]]

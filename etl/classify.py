@@ -7,6 +7,7 @@ from functools import lru_cache
 from .context import DocumentContext
 from .lexicon import load_metric_keywords
 
+WINDOW = 40            # characters of context a subject phrase can span (keeps long run-on texts linear)
 FAMILY = {"money": "money", "money_usd": "money", "money_other": "money", "person": "person", "count": "count"}
 # Verbs and particles that end the noun phrase a classifier opens (5家众创空间、22家科技企业孵化器|安排经费).
 AFTER_STOP = re.compile(r"已|将|均|共|分别|进行|开展|参加|参与|落地|完成|获得|实现|达到|建成|通过|使用|入选|签约|开工|"
@@ -53,7 +54,7 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     text = ctx.text
     family = family_of(kind)
     clause = ctx.clause(start, end)
-    before = LEADING_TIME.sub("", text[clause.start:start]).rstrip("近约超过突破达逾")
+    before = LEADING_TIME.sub("", text[max(clause.start, start - WINDOW):start]).rstrip("近约超过突破达逾")
     after = _after_window(ctx, end)
     if after[:1] in ("、", "和", "及", "与", "或"):
         after = ""                       # 8个、星创天地5家: the next item of a list, not this number's noun
@@ -77,7 +78,7 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
             return fig["metric"], fig["subject"]
     if family == "money":                # 去年这一数字已飙升至35亿元: the amount named in an earlier clause
         sentence = ctx.sentence(start)
-        earlier = _keywords(family, text[sentence.start:clause.start])
+        earlier = _keywords(family, text[max(sentence.start, clause.start - 3 * WINDOW):clause.start])
         if earlier:
             return earlier[-1][3], earlier[-1][2]
     return ("investment" if family == "money" else "other"), (before[-16:] or after[:16] or None)
@@ -92,13 +93,20 @@ def _subject_before(before: str) -> str:
 
 def scope_of(ctx: DocumentContext, start: int) -> str:
     """project when the sentence or its paragraph is about one named project or enterprise, else program."""
-    sentence = ctx.sentence(start)
+    index = ctx.sentence_index(start)
+    cache = ctx.memo.setdefault("scope", {})
+    if index not in cache:
+        cache[index] = _sentence_scope(ctx, ctx.sentences[index])
+    return cache[index]
+
+
+def _sentence_scope(ctx: DocumentContext, sentence) -> str:
     sentence_text = ctx.text[sentence.start:sentence.end]
     if PROJECT_CUES.search(sentence_text):
         return "project"
     if PROGRAM_CUES.search(sentence_text):
         return "program"
-    paragraph = ctx.paragraphs[ctx.paragraph_index(start)]
+    paragraph = ctx.paragraphs[ctx.paragraph_index(sentence.start)]
     if ENTITY_START.match(ctx.text[paragraph.start:paragraph.end]):
         return "project"
     return "program"

@@ -32,6 +32,7 @@ class DocumentContext:
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._breaks: dict[str, list[int]] = {}
         self._clauses: dict[tuple, Span] = {}
+        self.memo: dict[str, dict] = {}      # per-sentence results of later stages, computed once
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
         self._title_starts = [t.start for t in self.titles]

@@ -29,8 +29,9 @@ def _ends_sentence(text: str, figure: dict) -> bool:
 def _completed(figure: dict, text: str) -> bool:
     """Planned and completed counts are different figures (6项 tasks set, 6项 completed)."""
     start = figure["char_start"]
-    clause_start = max(text.rfind(ch, figure["sentence_start"], start) for ch in "，,；;：:") + 1
-    return bool(COMPLETION.search(text[max(clause_start, figure["sentence_start"]):figure["char_end"]]))
+    floor = max(figure["sentence_start"], start - 40)
+    clause_start = max(text.rfind(ch, floor, start) for ch in "，,；;：:") + 1
+    return bool(COMPLETION.search(text[max(clause_start, floor):figure["char_end"]]))
 
 
 def resolve(figures: list[dict], text: str) -> list[dict]:

@@ -23,6 +23,20 @@ REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限�
                          r"一般为|一般不超过|资助额度|资助强度|支持强度")
 
 
+MAX_SENTENCE = 600
+
+
+def _citation(text: str, sentence, start: int, end: int) -> dict:
+    """The sentence to cite; a run-on "sentence" (a text without punctuation) is cut to a window around the figure."""
+    lo, hi = sentence.start, sentence.end
+    if hi - lo > MAX_SENTENCE:
+        lo = max(lo, start - MAX_SENTENCE // 2)
+        hi = min(hi, end + MAX_SENTENCE // 2)
+    cited = text[lo:hi]
+    stripped = cited.lstrip()
+    return {"sentence": stripped.rstrip(), "sentence_start": lo + len(cited) - len(stripped)}
+
+
 def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
     text = ctx.text
     if q.unit is None or q.kind in NOT_FIGURE_KINDS or q.qualifier in ("cap", "floor"):
@@ -37,9 +51,11 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
     if ctx.in_title(q.start, q.end) or ctx.in_short_quote(q.start, q.end):
         return False                     # “试验区建设 18条政策”, 《…2018～2020年》: names
     clause = ctx.clause(q.start, q.end)
-    if REQUIREMENT.search(text, clause.start, q.start) or REQUIREMENT.search(text[clause.start:clause.end]):
-        return False
-    return True
+    rules = ctx.memo.setdefault("requirement", {})
+    key = (clause.start, clause.end)
+    if key not in rules:
+        rules[key] = REQUIREMENT.search(text, clause.start, clause.end) is not None
+    return not rules[key]
 
 
 def figures_of_document(text: str, year: int | None) -> list[dict]:
@@ -66,7 +82,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
             "region": attributor.region(q.start, q.end), "partner": attributor.partner(q.start, q.end),
             "scope": scope_of(ctx, q.start), "conflict": False, "conflict_group": None, "text": q.text,
-            "sentence": text[sentence.start:sentence.end].strip(), "sentence_start": sentence.start,
+            **_citation(text, sentence, q.start, q.end),
             "char_start": q.start, "char_end": q.end, "kind": q.kind,
         }
         previous.append(figure)

@@ -18,9 +18,10 @@ POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
 RANGE_LINK = re.compile(r"\s*(?:~|～|-|—|–|－|至|到)\s*")
 VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
-PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d+(?:\.\d+)?)|[{_CN_NUMERAL}点]+)")
+PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,6}}(?:\.\d{{1,6}})?)|[{_CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
-CN_FRACTION = re.compile(rf"([{_CN_NUMERAL}]+|\d+)分之([{_CN_NUMERAL}]+|\d+)")
+# bounded runs: an unbounded [..]+ before 分之 would retry every start inside a long digit run (quadratic)
+CN_FRACTION = re.compile(rf"([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
 FRACTION = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
 
 

@@ -31,3 +31,24 @@ def test_offsets_point_into_the_normalised_text():
     for fig in extract_figures(raw, year=2016):
         assert text[fig["char_start"]:fig["char_end"]] == fig["text"]
         assert fig["text"] in fig["sentence"]
+
+
+def test_sentence_and_offsets_agree_for_every_seed_figure():
+    from etl.paths import RAW_DIR
+    from etl.normalize import normalize_text
+    for path in sorted(RAW_DIR.glob("*.txt")):
+        text = normalize_text(path.read_text(encoding="utf-8"))
+        for fig in extract_figures(text):
+            start = fig["sentence_start"]
+            assert text[start:start + len(fig["sentence"])] == fig["sentence"]
+            assert start <= fig["char_start"] and fig["char_end"] <= start + len(fig["sentence"])
+
+
+def test_run_on_text_without_punctuation_stays_linear():
+    """A text with no sentence ends (a broken extraction) must not cost quadratic time or memory."""
+    import time
+    started = time.perf_counter()
+    found = extract_figures("新上项目122项，投资500万元" * 10000, year=2016)
+    assert time.perf_counter() - started < 60          # quadratic work here took minutes
+    assert {(f["value_norm"], f["unit_norm"]) for f in found} == {(122, "项"), (500, "万元")}
+    assert max(len(f["sentence"]) for f in found) <= 700
