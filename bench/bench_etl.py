@@ -206,6 +206,30 @@ def profile(corpus: Path, work: Path, timeout: float, top: int) -> None:
         pstats.Stats(str(prof)).strip_dirs().sort_stats(key).print_stats(top)
 
 
+def targets(results: dict) -> list[tuple[str, str, bool]]:
+    """The issue's targets against this run's figures: (target, measured, met)."""
+    out = []
+    bases = {b["name"]: b for b in results.get("baselines", [])}
+    for name, want, label in (("jieba.lcut", 5.0, ">= 5x jieba.lcut"), ("jionlp.extract_money", 1.0, "faster than extract_money")):
+        if name in bases and "cpu_ratio_w1" in bases[name]:
+            b = bases[name]
+            out.append((f"one-worker ETL {label}", f"{b['cpu_ratio_w1']:.2f}x per CPU-second, {b['ratio_w1']:.2f}x wall",
+                        b["cpu_ratio_w1"] >= want and b["ratio_w1"] >= want))
+    for run in results["etl"]:
+        if run["returncode"] == 0:
+            out.append((f"peak RSS < 1 GiB, {run['workers']} worker(s), {results['corpus']['mb']:.0f} MB input", fmt_mb(run["peak_tree_rss"]) + " (process tree)",
+                        run["peak_tree_rss"] < 2**30))
+    if "scaling_2_vs_1" in results:
+        loaded = max(r["load_before"] for r in results["etl"]) > 1.5
+        out.append(("2 workers >= 1.7x one", f"{results['scaling_2_vs_1']:.2f}x wall"
+                    + (" (machine loaded: not meaningful)" if loaded else ""), results["scaling_2_vs_1"] >= 1.7))
+    seed, corpus = results.get("seed", {}), results.get("recall")
+    if corpus and "recall" in seed:
+        diff = 100 * (corpus["recall"] - seed["recall"])
+        out.append(("recall within 2 points of the seed", f"{diff:+.1f} points", diff >= -2))
+    return out
+
+
 def fmt_mb(n: float) -> str:
     return f"{n / 2**20:.0f} MiB"
 
@@ -305,6 +329,11 @@ def _bench(args, files: list[Path], work: Path) -> int:
             s = seed.get("attributes", {}).get(key)
             seed_part = f"; seed {s['share']:.1%} of {s['of']}" if s else ""
             print(f"  {key} right on found figures: {c['share']:.1%} of {c['of']}{seed_part}")
+    results["targets"] = targets(results)
+    if results["targets"]:
+        print("\ntargets (issue 5):")
+        for name, value, met in results["targets"]:
+            print(f"  [{'met' if met else 'NOT met'}] {name}: {value}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0 if ok else 1
