@@ -19,23 +19,35 @@ def _column(col: str) -> str:
     return "d.title" if col == "title" else f"f.{col}"
 
 
+def _num(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if abs(number) < 1e300 else None
+
+
 def filter_sql(model: dict | None) -> tuple[str, list]:
-    """AND of the grid's column filters; unknown columns and operators are ignored."""
+    """AND of the grid's column filters; unknown columns, operators and malformed entries are ignored."""
     clauses, params = ["TRUE"], []
-    for col, spec in (model or {}).items():
-        conds = spec.get("conditions") or [spec]
+    for col, spec in (model.items() if isinstance(model, dict) else ()):
+        if not isinstance(spec, dict):
+            continue
+        conds = spec.get("conditions") if isinstance(spec.get("conditions"), list) else [spec]
         parts = []
-        for c in conds:
+        for c in (c for c in conds if isinstance(c, dict)):
+            if not isinstance(c.get("filter"), (str, int, float)) or isinstance(c.get("filter"), bool):
+                continue
             op = c.get("type")
             if col in TEXT_COLUMNS and op in TEXT_OPS and c.get("filter") not in (None, ""):
                 parts.append(TEXT_OPS[op].format(_column(col)))
                 params.append(str(c["filter"]))
-            elif col in NUMBER_COLUMNS and op in NUM_OPS and c.get("filter") is not None:
+            elif col in NUMBER_COLUMNS and op in NUM_OPS and _num(c["filter"]) is not None:
                 parts.append(f"{_column(col)} {NUM_OPS[op]} ?")
-                params.append(float(c["filter"]))
-            elif col in NUMBER_COLUMNS and op == "inRange" and c.get("filter") is not None:
+                params.append(_num(c["filter"]))
+            elif col in NUMBER_COLUMNS and op == "inRange" and None not in (_num(c["filter"]), _num(c.get("filterTo"))):
                 parts.append(f"{_column(col)} BETWEEN ? AND ?")
-                params += [float(c["filter"]), float(c.get("filterTo", c["filter"]))]
+                params += [_num(c["filter"]), _num(c.get("filterTo"))]
         if parts:
             joiner = " OR " if spec.get("operator") == "OR" else " AND "
             clauses.append("(" + joiner.join(parts) + ")")
@@ -43,7 +55,8 @@ def filter_sql(model: dict | None) -> tuple[str, list]:
 
 
 def order_of(sort_model: list | None) -> list[tuple[str, bool]]:
-    return [(s["colId"], s.get("sort") == "desc") for s in (sort_model or []) if s.get("colId") in q.SORTABLE]
+    return [(s["colId"], s.get("sort") == "desc") for s in (sort_model if isinstance(sort_model, list) else [])
+            if isinstance(s, dict) and isinstance(s.get("colId"), str) and s["colId"] in q.SORTABLE]
 
 
 def display_rows(frame: pd.DataFrame) -> list[dict]:
@@ -63,8 +76,14 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _row(value, default: int) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e9 \
+        else default
+
+
 def page(f: q.Filters, request: dict) -> dict:
-    start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
+    start = _row(request.get("startRow"), 0)
+    end = max(start, _row(request.get("endRow"), start + 100))
     extra, params = filter_sql(request.get("filterModel"))
     rows = q.figure_rows(f, order_of(request.get("sortModel")), start, max(1, min(end - start, 500)), extra, params)
     count = q.count_figures(f, extra, params)

@@ -130,6 +130,7 @@ def register_exports(prefix: str, table_fn, graphs: list[str], extra_states: lis
                     return no_update, "没有可导出的图表"
                 return dcc.send_bytes(ex.chart_bytes(fig, kind), f"{name}.{kind}"), ""
             if kind == "brief":
+                selected = _ids(selected)
                 if not selected:
                     return no_update, "请先点击图中的点或选择表格行，再导出简报。"
                 return dcc.send_bytes(ex.briefing_xlsx(selected), f"简报-{name}.xlsx"), ""
@@ -139,6 +140,13 @@ def register_exports(prefix: str, table_fn, graphs: list[str], extra_states: lis
             return dcc.send_bytes(ex.table_xlsx(table, f, title, *sources), f"{name}.xlsx"), ""
         except q.DatabaseUnavailable as exc:
             return no_update, f"导出失败：{exc}"
+
+
+def _ids(values) -> list[int]:
+    """Figure ids from a store or a hand-made request: positive integers only."""
+    if not isinstance(values, (list, tuple)):
+        return []
+    return [int(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 2**31][:500]
 
 
 def register_common(prefix: str, graphs: list[str], table_fn, point_args=None, url_extra=None,

@@ -131,7 +131,7 @@ def update(metric, unit, years, region, partner, scope):
         return (rows.to_dict("records"), summary,
                 coverage_figure(metric_cells(f, cells, doc_years), "row", f, "覆盖：指标 × 年份（数字条数）"),
                 coverage_figure(region_cells(f, cells, doc_years), "region", f,
-                                f"覆盖：地区 × 年份（{metric_label(metric) if metric else '全部指标'}）"))
+                                f"覆盖：地区 × 年份（{metric_label(f.metric) if f.metric else '全部指标'}）"))
     except q.DatabaseUnavailable as exc:
         return [], pg.error_box(exc), ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
 

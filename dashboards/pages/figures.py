@@ -42,10 +42,10 @@ def table(f: q.Filters, request=None):
 
 
 def _initial_source(query: dict):
-    try:
-        fid = int(query.get("fid"))
-    except (TypeError, ValueError):
+    fid = pg._ids([flt._int_any(query.get("fid"))])
+    if not fid:
         return [], source_panel([], "")
+    fid = fid[0]
     try:
         return [fid], source_panel([fid], f"编号 {fid}")
     except q.DatabaseUnavailable:
@@ -86,7 +86,7 @@ def rows(request, *values):
         return no_update, no_update, no_update
     f = flt.filters_from_values(*values)
     try:
-        resp = grid.page(f, request)
+        resp = grid.page(f, request if isinstance(request, dict) else {})
     except q.DatabaseUnavailable as exc:
         return {"rowData": [], "rowCount": 0}, no_update, str(exc)
     count = f"共 {resp['rowCount']:,} 条数字符合筛选" if resp["rowCount"] else \
@@ -98,7 +98,7 @@ def rows(request, *values):
 @callback(Output(f"{P}-source", "children"), Output(f"{P}-selected", "data"), Output(f"{P}-fid", "data"),
           Input(f"{P}-grid", "selectedRows"), prevent_initial_call=True)
 def select(selected):
-    ids = [int(r["figure_id"]) for r in (selected or []) if r and r.get("figure_id") is not None]
+    ids = pg._ids([r.get("figure_id") for r in selected if isinstance(r, dict)] if isinstance(selected, list) else [])
     if not ids:
         return source_panel([], ""), [], None
     try:

@@ -74,7 +74,7 @@ def update(metric, unit, years, region, partner, scope):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
     try:
         cards = [card(c) for c in card_rows(f)]
-        fig = ch.trend_figure(q.trend(f), f, f"{metric_label(metric) if metric else '全部指标'} 逐年合计")
+        fig = ch.trend_figure(q.trend(f), f, f"{metric_label(f.metric) if f.metric else '全部指标'} 逐年合计")
         return cards, fig
     except q.DatabaseUnavailable as exc:
         return [pg.error_box(exc)], ch.empty("总览", f, str(exc))

@@ -33,7 +33,7 @@ def layout(**query):
           *pg.filter_inputs(P))
 def update(metric, unit, years, region, partner, scope):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
-    label = metric_label(metric) if metric else "全部指标"
+    label = metric_label(f.metric) if f.metric else "全部指标"
     try:
         bars = q.by_column(f, "partner")
         bars = bars[bars["name"] != "未指明"] if len(bars) else bars

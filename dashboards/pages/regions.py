@@ -34,7 +34,7 @@ def update(metric, unit, years, region, partner, scope):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
     try:
         data = q.by_column(f, "region")
-        fig = ch.bar_figure(data, f, f"{metric_label(metric) if metric else '全部指标'} 按地区", "新疆地区", "region")
+        fig = ch.bar_figure(data, f, f"{metric_label(f.metric) if f.metric else '全部指标'} 按地区", "新疆地区", "region")
         return fig, pg.html_table(table(f)[0], table_id=f"{P}-data")
     except q.DatabaseUnavailable as exc:
         return ch.empty("地区", f, str(exc)), pg.error_box(exc)

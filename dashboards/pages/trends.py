@@ -17,7 +17,7 @@ KINDS = [{"label": "折线", "value": "line"}, {"label": "柱状", "value": "bar
 
 
 def table(f: q.Filters, split: str | None = None):
-    data = q.trend(f, split or None)
+    data = q.trend(f, split if split in ("region", "partner") else None)
     unit, div = ch.display_unit(f.unit, data["total"]) if len(data) else (f.unit or "", 1.0)
     out = data.assign(total=(data["total"] / div).round(4), any_approx=data["any_approx"].map({True: "是", False: ""}),
                       any_conflict=data["any_conflict"].map({True: "是", False: ""}))
@@ -42,9 +42,11 @@ def layout(**query):
           *pg.filter_inputs(P), Input(f"{P}-split", "value"), Input(f"{P}-kind", "value"))
 def update(metric, unit, years, region, partner, scope, split, kind):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
+    split = split if split in ("region", "partner") else ""
+    kind = "bar" if kind == "bar" else "line"
     try:
         data = q.trend(f, split or None)
-        title = f"{metric_label(metric) if metric else '全部指标'} 逐年趋势" + \
+        title = f"{metric_label(f.metric) if f.metric else '全部指标'} 逐年趋势" + \
             {"region": "（按地区）", "partner": "（按援疆省市）"}.get(split or "", "")
         return (ch.trend_figure(data, f, title, kind or "line", split or ""),
                 pg.html_table(table(f, split)[0], table_id=f"{P}-data"))
