@@ -140,3 +140,26 @@ def test_default_database_is_built_when_missing_and_kept_when_fresh(tmp_path):
     stamp = db.stat().st_mtime_ns
     app.ensure_database(db, ROOT / "data" / "raw")
     assert db.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("values", [
+    (["investment"], {"a": 1}, [10**30, 1], [1, 2], {"a": 1}, ["program"]),
+    (12345, None, "2016", "喀什", None, True),
+    (None, ["万元"], [None, None], [[None]], 3.5, {}),
+], ids=["lists-and-dicts", "numbers-and-strings", "nones"])
+def test_wrongly_typed_widget_values_become_harmless_filters(small_db, values):
+    from dashboards import _filters as flt
+    f = flt.filters_from_values(*values)
+    assert all(isinstance(v, str) for v in f.regions + f.partners)
+    assert f.metric is None or isinstance(f.metric, str)
+    assert q.count_figures(f) >= 0 and isinstance(q.trend(f), pd.DataFrame)
+
+
+def test_url_values_repeated_huge_or_unknown(small_db):
+    from dashboards import _filters as flt
+    state = flt.state_from_query({"metric": ["investment", "projects"], "y0": str(10**30), "y1": "abc",
+                                  "region": ["喀什", "不存在"], "scope": ["program"]})
+    assert state["metric"] == "investment" and state["scope"] == "program"
+    assert state["region"] == ["喀什", "不存在"] and all(isinstance(y, int) for y in state["years"])
+    options = flt._with_unknown([{"label": "喀什", "value": "喀什"}], state["region"])
+    assert [o["value"] for o in options] == ["喀什", "不存在"]
