@@ -98,7 +98,8 @@ def run_etl(corpus: Path, db: Path, workers: int, timeout: float, extra: list[st
     took = time.perf_counter() - started
     return {"workers": workers, "seconds": took, "cpu_seconds": _children_cpu() - cpu_before,
             "parent_cpu_seconds": parent_cpu, "returncode": proc.returncode, "timed_out": timed_out,
-            "peak_tree_rss": peak_tree, "peak_process_rss": peak_one, "load_before": load_before, "stderr_tail": err.strip().splitlines()[-3:]}
+            "peak_tree_rss": peak_tree, "peak_process_rss": peak_one, "load_before": load_before,
+            "stderr_tail": err.strip().splitlines()[-3:]}
 
 
 def _read(path: Path) -> str:
@@ -138,7 +139,8 @@ def run_baseline(name: str, files: list[Path], budget: float) -> dict:
         if time.perf_counter() - started > budget:
             break
     took = time.perf_counter() - started
-    return {"name": name, "seconds": took, "cpu_seconds": time.process_time() - cpu_before, "bytes": done_bytes, "documents": done_docs,
+    return {"name": name, "seconds": took, "cpu_seconds": time.process_time() - cpu_before,
+            "bytes": done_bytes, "documents": done_docs,
             "complete": done_docs == len(files), "load_before": load_before}
 
 
@@ -191,7 +193,8 @@ def seed_score(work: Path, timeout: float) -> dict:
     run = run_etl(ROOT / "data" / "raw", db, 1, timeout)
     if run["returncode"] != 0:
         return {"error": run["stderr_tail"]}
-    gold = [{k: v for k, v in row.items() if v is not None} for row in load_jsonl(ROOT / "tests" / "gold" / "seeds.jsonl")]
+    gold = [{k: v for k, v in row.items() if v is not None}
+            for row in load_jsonl(ROOT / "tests" / "gold" / "seeds.jsonl")]
     return score(gold, extracted(db))
 
 
@@ -200,7 +203,8 @@ def profile(corpus: Path, work: Path, timeout: float, top: int) -> None:
     prof = OUT / "etl_build.prof"
     run = run_etl(corpus, work / "profile.duckdb", 1, timeout, extra=["-m", "cProfile", "-o", str(prof)])
     mb = sum(p.stat().st_size for p in corpus_files(corpus)) / 1e6
-    print(f"profiled one-worker build of {mb:.1f} MB in {run['seconds']:.1f} s (under cProfile), rc={run['returncode']}")
+    print(f"profiled one-worker build of {mb:.1f} MB in {run['seconds']:.1f} s (under cProfile), "
+          f"rc={run['returncode']}")
     for key in ("tottime", "cumulative"):
         print(f"\n--- top {top} by {key} ---")
         pstats.Stats(str(prof)).strip_dirs().sort_stats(key).print_stats(top)
@@ -237,7 +241,8 @@ def fmt_mb(n: float) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=OUT / "corpus", help="generated corpus (default bench/out/corpus)")
+    parser.add_argument("--corpus", type=Path, default=OUT / "corpus",
+                        help="generated corpus (default bench/out/corpus)")
     parser.add_argument("--workers", default="1,2", help="worker counts to time, comma-separated (default 1,2)")
     parser.add_argument("--baselines", default="jieba.lcut,jionlp.extract_money,rjieba.cut",
                         help="baselines to time, comma-separated ('' for none)")
@@ -269,7 +274,8 @@ def _bench(args, files: list[Path], work: Path) -> int:
     total = sum(p.stat().st_size for p in files)
     mb = total / 1e6
     info = machine()
-    print(f"{info['date']} · {info['nproc']} cores · {info['cpu']} · {info['memory_gib']} GiB · Python {info['python']}")
+    print(f"{info['date']} · {info['nproc']} cores · {info['cpu']} · {info['memory_gib']} GiB · "
+          f"Python {info['python']}")
     print(f"corpus {args.corpus}: {len(files)} documents, {mb:.1f} MB (10^6 bytes)\n")
     results = {"machine": info, "corpus": {"path": str(args.corpus), "documents": len(files), "mb": mb}, "etl": []}
 
@@ -278,10 +284,12 @@ def _bench(args, files: list[Path], work: Path) -> int:
         run["mb_per_s"] = mb / run["seconds"]
         run["mb_per_cpu_s"] = mb / run["cpu_seconds"] if run["cpu_seconds"] else 0.0
         results["etl"].append(run)
-        status = "ok" if run["returncode"] == 0 else f"FAILED rc={run['returncode']}{' (timeout)' if run['timed_out'] else ''}"
+        status = "ok" if run["returncode"] == 0 else f"FAILED rc={run['returncode']}"
+        status += " (timeout)" if run["timed_out"] else ""
         print(f"ETL workers={w}: {run['seconds']:.1f} s, {run['mb_per_s']:.2f} MB/s; CPU {run['cpu_seconds']:.1f} s, "
               f"{run['mb_per_cpu_s']:.2f} MB per CPU-second; peak RSS tree "
-              f"{fmt_mb(run['peak_tree_rss'])} (largest process {fmt_mb(run['peak_process_rss'])}) [{status}; load average before "
+              f"{fmt_mb(run['peak_tree_rss'])} (largest process {fmt_mb(run['peak_process_rss'])}) "
+              f"[{status}; load average before "
               f"{run['load_before']:.1f}]")
         if run["returncode"] != 0:
             print("   " + "\n   ".join(run["stderr_tail"]))
@@ -305,13 +313,15 @@ def _bench(args, files: list[Path], work: Path) -> int:
         base["mb_per_s"] = base["bytes"] / 1e6 / base["seconds"]
         base["mb_per_cpu_s"] = base["bytes"] / 1e6 / base["cpu_seconds"]
         results["baselines"].append(base)
-        cover = "all" if base["complete"] else f"first {base['documents']} documents, {base['bytes'] / 1e6:.1f} MB (budget)"
+        cover = ("all" if base["complete"]
+                 else f"first {base['documents']} documents, {base['bytes'] / 1e6:.1f} MB (budget)")
         print(f"baseline {name}: {base['mb_per_s']:.2f} MB/s, {base['mb_per_cpu_s']:.2f} MB per CPU-second, over "
               f"{cover} [load average before {base['load_before']:.1f}]")
         for w, run in sorted(ok.items()):
             base[f"ratio_w{w}"] = run["mb_per_s"] / base["mb_per_s"]
             base[f"cpu_ratio_w{w}"] = run["mb_per_cpu_s"] / base["mb_per_cpu_s"]
-            print(f"   ETL w={w} / {name}: {base[f'ratio_w{w}']:.2f}x wall, {base[f'cpu_ratio_w{w}']:.2f}x per CPU-second")
+            print(f"   ETL w={w} / {name}: {base[f'ratio_w{w}']:.2f}x wall, "
+                  f"{base[f'cpu_ratio_w{w}']:.2f}x per CPU-second")
 
     best = ok.get(1) or next(iter(ok.values()), None)
     planted_path = args.corpus / "planted.jsonl"
@@ -320,7 +330,8 @@ def _bench(args, files: list[Path], work: Path) -> int:
         results["recall"] = corpus_score
         seed = seed_score(work, args.timeout)
         results["seed"] = seed
-        print(f"\nrecall on planted figures: {corpus_score['recall']:.1%} ({corpus_score['found']} of {corpus_score['planted']})")
+        print(f"\nrecall on planted figures: {corpus_score['recall']:.1%} "
+              f"({corpus_score['found']} of {corpus_score['planted']})")
         if "recall" in seed:
             print(f"seed recall, same matcher: {seed['recall']:.1%} ({seed['found']} of {seed['planted']}); "
                   f"difference {100 * (corpus_score['recall'] - seed['recall']):+.1f} points (target within 2)")
