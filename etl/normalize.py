@@ -33,6 +33,7 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00
                    r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u2018\u2019\u201c\u201d\u2014\u2026]")
 
 
+@lru_cache(maxsize=8192)
 def display_width(line: str) -> int:
     """Printed width: CJK and full-width characters take two columns (what a PDF line is wrapped at)."""
     return len(line) + len(_WIDE.findall(line))

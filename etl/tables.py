@@ -42,8 +42,11 @@ def _cells(line: str) -> list[tuple[int, int, str]]:
     return cells
 
 
+_SEPARATED = re.compile(r"\t|\S\s{2,}\S|[|｜]")
+
+
 def is_table_row(line: str) -> bool:
-    if "\t" not in line and not re.search(r"\S\s{2,}\S|[|｜]", line):
+    if not _SEPARATED.search(line):
         return False
     cells = _cells(line)
     return len(cells) >= 2 and sum(1 for c in cells if NUMBER_CELL.match(c[2]) or c[2] in EMPTY_CELL) >= 1
@@ -100,6 +103,7 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
 
 
 def _is_header(line: str) -> bool:
+    if not _SEPARATED.search(line):         # most lines are prose: no cells to split
+        return False
     cells = _cells(line)
-    return (len(cells) >= 2 and ("\t" in line or re.search(r"\S\s{2,}\S|[|｜]", line) is not None)
-            and sum(1 for c in cells if NUMBER_CELL.match(c[2])) == 0)
+    return len(cells) >= 2 and sum(1 for c in cells if NUMBER_CELL.match(c[2])) == 0
