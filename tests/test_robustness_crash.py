@@ -80,7 +80,7 @@ def test_sigkill_at_random_points(tmp_path):
     assert old != new
 
     rng = random.Random(20261122)
-    killed = finished = swapped_before_kill = 0
+    killed = finished = swapped_before_kill = while_writing = 0
     for i in range(KILLS):
         proc = _start_build(new_raw, live, workers=1 + i % 2)
         time.sleep(rng.uniform(0.05, full_time * 0.95))
@@ -94,6 +94,8 @@ def test_sigkill_at_random_points(tmp_path):
         while not _group_gone(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _group_gone(proc.pid), "a worker outlived its killed build"
+        if proc.returncode == -signal.SIGKILL and any(".building-" in p.name for p in live.parent.iterdir()):
+            while_writing += 1                                 # killed with a half-written temp file on disk
         state = dump(live)                                   # opens, reads every table: the file is usable
         assert state in (old, new), f"kill {i}: neither old nor new build:\n{_diff(state, new)}"
         if state == new and proc.returncode == -signal.SIGKILL:
@@ -106,7 +108,8 @@ def test_sigkill_at_random_points(tmp_path):
     final = dump(live)
     assert final == new, _diff(final, new)
     assert not [p.name for p in live.parent.iterdir() if ".building-" in p.name]
-    print(f"\n{KILLS} builds started: {killed} killed with SIGKILL mid-build ({swapped_before_kill} after the swap), "
-          f"{finished} finished first; {len(leftovers)} leftover temp file(s) removed by the next build; "
+    print(f"\n{KILLS} builds started: {killed} killed with SIGKILL mid-build ({while_writing} while writing the new "
+          f"file, {swapped_before_kill} just after the swap), {finished} finished first; old or new database intact "
+          f"after every kill; {len(leftovers)} temp file(s) left at the end, removed by the next build; "
           f"a full build takes {full_time:.1f}s")
     assert killed >= KILLS // 3, "too few builds were still running when the kill came"
