@@ -194,3 +194,15 @@ def test_journal_of_the_old_file_is_not_replayed_into_the_new(raw, tmp_path):
     tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
     con.close()
     assert "scribble" not in tables and "figures" in tables
+
+
+def test_same_results_across_processes_and_hash_seeds(raw, tmp_path):
+    """Each CLI run is a new interpreter with its own str hash seed: set order must not leak into the tables."""
+    dumps = []
+    for seed in ("1", "2"):
+        db = tmp_path / f"seed{seed}.duckdb"
+        proc = subprocess.run([sys.executable, "-m", "etl", "build", "--raw", str(raw), "--db", str(db)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        dumps.append(dump(db))
+    assert dumps[0] == dumps[1]
