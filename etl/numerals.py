@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6, "柒": 7,
@@ -27,7 +28,7 @@ _PLAIN = re.compile(ARABIC)
 _TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Numeral:
     value: float
     written: float          # the number before a trailing scale word (3千万 -> 3)
@@ -49,6 +50,7 @@ def _as_number(token: str) -> float | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def evaluate(text: str, hedged: bool = False) -> Numeral | None:
     """Value of one numeral span, or None when it is not a well-formed number (十三五, 三五, 万千).
 
