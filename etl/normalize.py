@@ -2,6 +2,7 @@
 spaces inside numbers. The result is the stored text; every figure offset points into it."""
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from functools import lru_cache
@@ -46,7 +47,7 @@ def ends_sentence(line: str) -> bool:
 
 def wrap_width(lines: list[str]) -> int | None:
     """Width of a hard-wrapped (PDF) layout — the most common line width — or None for whole paragraphs."""
-    widths = Counter(display_width(l) for l in lines if len(l) >= 6)
+    widths = Counter(display_width(l) for l in itertools.islice((l for l in lines if len(l) >= 6), 800))
     total = sum(widths.values())
     if total < 8:
         return None
