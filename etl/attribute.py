@@ -96,10 +96,8 @@ class Attributor:
     def _headings(self) -> list[tuple[int, str | None, str | None]]:
         """(start, region, partner) of section headings; a heading naming one place covers its section."""
         found = []
-        for para in self.ctx.paragraphs:
+        for para in self.ctx.headings:
             line = self.ctx.text[para.start:para.end].strip()
-            if not line or len(line) > 30 or any(ch in line for ch in "。；;！？，"):
-                continue
             regions = {_region_of_name()[m.group()] for m in _region_regex().finditer(line)}
             partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
             found.append((para.start, next(iter(regions)) if len(regions) == 1 else None,

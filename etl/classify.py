@@ -18,10 +18,11 @@ LEADING_TIME = re.compile(r"^(?:(?:19|20)\d{2}年(?:度|底|末|初)?|截至|截
 PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该企业|该公司|该技术|该平台|他的公司|她的公司|公司负责人|总经理|"
                           r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|[一该]家企业")
 PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
-ENTITY_START = re.compile(r"^[^，。；]{2,30}?(?:有限公司|有限责任公司|集团|公司|研发中心|研究院|研究所|大学|学院|医院|"
+CASE_HEADING = re.compile(r"典型案例|案例|典型经验|示范项目|项目介绍|企业风采")
+ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目(?:由|通过|自|实施以来|实施后)|"
+                          r"^[^，。；]{2,30}?(?:有限公司|有限责任公司|集团|公司|研发中心|研究院|研究所|大学|学院|医院|"
                           r"星创天地|合作社|工厂|厂)[）)]?(?:承担|引进|以|与|通过|负责人|研发|开发|建成|建立|实施|自|在|是|"
                           r"依托|围绕|针对|联合)")
-
 
 def family_of(kind: str | None) -> str | None:
     return FAMILY.get(kind or "")
@@ -109,4 +110,7 @@ def _sentence_scope(ctx: DocumentContext, sentence) -> str:
     paragraph = ctx.paragraphs[ctx.paragraph_index(sentence.start)]
     if ENTITY_START.match(ctx.text[paragraph.start:paragraph.end]):
         return "project"
+    heading = ctx.heading_above(sentence.start)
+    if heading is not None and CASE_HEADING.search(ctx.text, heading.start, heading.end):
+        return "project"                 # 典型案例: each paragraph of the section is one example
     return "program"

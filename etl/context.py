@@ -35,8 +35,20 @@ class DocumentContext:
         self.memo: dict[str, dict] = {}      # per-sentence results of later stages, computed once
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
+        self.headings = [p for p in self.paragraphs if self._is_heading(text[p.start:p.end])]
+        self._heading_starts = [h.start for h in self.headings]
         self._title_starts = [t.start for t in self.titles]
         self._quote_starts = [q.start for q in self.quotes]
+
+    @staticmethod
+    def _is_heading(line: str) -> bool:
+        line = line.strip()
+        return bool(line) and len(line) <= 30 and not any(ch in line for ch in "。；;！？，")
+
+    def heading_above(self, pos: int) -> Span | None:
+        """The nearest section heading (a short line without sentence punctuation) at or before pos."""
+        index = bisect.bisect_right(self._heading_starts, pos) - 1
+        return self.headings[index] if index >= 0 else None
 
     def sentence_index(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
