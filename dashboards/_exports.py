@@ -106,8 +106,8 @@ def briefing_frame(ids: list[int]) -> pd.DataFrame:
     rows = q.figures_by_id(ids)
     out = []
     for r in rows.itertuples(index=False):
-        out.append([int(r.figure_id), metric_label(r.metric), _int(r.year), r.region or "全疆/未指明",
-                    r.partner or "", value_text(r).split(" → ")[0], r.value_norm, r.unit_norm,
+        out.append([int(r.figure_id), metric_label(r.metric), _int(r.year), _str(r.region) or "全疆/未指明",
+                    _str(r.partner), value_text(r).split(" → ")[0], r.value_norm, r.unit_norm,
                     "是" if r.approx else "", "是" if r.conflict else "", "单个项目" if r.scope == "project" else "总量",
                     r.sentence, r.title, _int(r.doc_year), r.file_name])
     return pd.DataFrame(out, columns=BRIEFING_COLUMNS)
@@ -128,6 +128,10 @@ def briefing_xlsx(ids: list[int]) -> bytes:
              "说明": "‘约数’表示原文含余、多、近、约等；‘冲突’表示同一文档给出不同数值，全部候选值见“冲突候选”表。",
              "导出时间": time.strftime("%Y-%m-%d %H:%M")}
     return xlsx_bytes({"简报": brief, "引文": citations, "冲突候选": cand}, notes)
+
+
+def _str(v) -> str:
+    return v if isinstance(v, str) else ""
 
 
 def _int(v):

@@ -64,15 +64,16 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
     out = []
     for r in frame.itertuples(index=False):
         out.append({"figure_id": int(r.figure_id), "year": None if pd.isna(r.year) else int(r.year),
-                    "metric": metric_label(r.metric), "subject": r.subject, "value": value_text(r).split(" → ")[0],
+                    "metric": metric_label(r.metric), "subject": r.subject if isinstance(r.subject, str) else "",
+                    "value": value_text(r).split(" → ")[0],
                     "value_norm": None if pd.isna(r.value_norm) else round(float(r.value_norm), 4),
-                    "unit_norm": r.unit_norm, "conversion": value_text(r),
+                    "unit_norm": r.unit_norm if isinstance(r.unit_norm, str) else "", "conversion": value_text(r),
                     "approx": "约" if r.approx else "", "conflict": f"冲突组 {int(r.conflict_group)}" if r.conflict
                     and not pd.isna(r.conflict_group) else ("冲突" if r.conflict else ""),
                     "region": r.region if isinstance(r.region, str) else "全疆/未指明",
                     "partner": r.partner if isinstance(r.partner, str) else "",
                     "scope": "单个项目" if r.scope == "project" else "总量", "sentence": r.sentence,
-                    "title": r.title, "text": r.text})
+                    "title": r.title if isinstance(r.title, str) else "", "text": r.text})
     return out
 
 

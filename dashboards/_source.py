@@ -20,11 +20,16 @@ def metric_label(metric: str) -> str:
     return labels.get(metric) or METRIC_LABELS_FALLBACK.get(metric, metric)
 
 
+def _s(value) -> str:
+    """Text of a nullable column ('' for NULL, which pandas may hand over as NaN)."""
+    return value if isinstance(value, str) else ""
+
+
 def value_text(row) -> str:
     """'1.2 亿元 → 12,000 万元' : as written, then normalised."""
-    written = fmt(row.value) + ("～" + fmt(row.value_max) if pd.notna(row.value_max) else "") + (row.unit or "")
+    written = fmt(row.value) + ("～" + fmt(row.value_max) if pd.notna(row.value_max) else "") + _s(row.unit)
     norm = fmt(row.value_norm) + ("～" + fmt(row.value_max_norm) if pd.notna(row.value_max_norm) else "")
-    norm = f"{norm} {row.unit_norm or ''}".strip()
+    norm = f"{norm} {_s(row.unit_norm)}".strip()
     return written if written.replace(" ", "") == norm.replace(" ", "") else f"{written} → {norm}"
 
 
@@ -41,7 +46,7 @@ def badges(row) -> list:
 
 def paragraph(row, ctx: dict | None = None) -> html.P:
     if ctx is None:  # no document text: fall back to the stored sentence
-        sentence, span = row.sentence or "", row.text or ""
+        sentence, span = _s(row.sentence), _s(row.text)
         i = sentence.find(span) if span else -1
         ctx = {"before": sentence[:max(i, 0)], "figure": span if i >= 0 else "",
                "after": sentence[i + len(span):] if i >= 0 else sentence}
@@ -54,7 +59,7 @@ def paragraph(row, ctx: dict | None = None) -> html.P:
 def candidates_table(frame: pd.DataFrame) -> html.Table:
     head = html.Tr([html.Th(h) for h in ("冲突组", "候选值", "年份", "原句", "文档")])
     body = [html.Tr([html.Td(int(r.conflict_group)), html.Td(value_text(r)), html.Td(_year(r.year)),
-                     html.Td(r.sentence), html.Td(r.title or r.doc_id)]) for r in frame.itertuples(index=False)]
+                     html.Td(r.sentence), html.Td(_s(r.title) or r.doc_id)]) for r in frame.itertuples(index=False)]
     return html.Table([head] + body, className="candidates")
 
 
@@ -67,8 +72,8 @@ def figure_card(row, candidates: pd.DataFrame, ctx: dict | None = None) -> html.
                                    row.partner if isinstance(row.partner, str) else None) if x)
     parts = [
         html.Div([html.Strong(f"{metric_label(row.metric)}：{value_text(row)}", className="value"), *badges(row)]),
-        html.Div(f"{_year(row.year)}年 · {where} · {row.subject or ''}", className="meta"),
-        html.Div([html.Span("文档："), html.B(row.title or row.doc_id),
+        html.Div(f"{_year(row.year)}年 · {where} · {_s(row.subject)}", className="meta"),
+        html.Div([html.Span("文档："), html.B(_s(row.title) or row.doc_id),
                   html.Span(f"（{_year(row.doc_year)}年，编号 {int(row.figure_id)}）")], className="doc"),
         paragraph(row, ctx),
     ]

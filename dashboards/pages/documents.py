@@ -107,9 +107,23 @@ def table(f: q.Filters):
     return renamed, "文档列表", sources
 
 
+def documents_view() -> tuple[list[dict], str]:
+    """Grid rows and the one-line summary; they do not depend on the filters, so the layout sends them."""
+    docs = documents_frame()
+    counts = docs["status_zh"].value_counts()
+    summary = f"共 {len(docs)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()) if len(docs) else \
+        "数据库中没有文档：请检查 data/raw/ 并重新运行 python -m etl build。"
+    shown = docs.drop(columns=["source"])
+    return shown.astype(object).where(shown.notna(), None).to_dict("records"), summary
+
+
 def layout(**query):
-    body = [html.Div(id=f"{P}-summary", className="hint"),
-            dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=[], defaultColDef={"sortable": True,
+    try:
+        rows, summary = documents_view()
+    except q.DatabaseUnavailable:
+        rows, summary = [], ""
+    body = [html.Div(summary, id=f"{P}-summary", className="hint"),
+            dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=rows, defaultColDef={"sortable": True,
                        "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine"),
             dcc.Graph(id=f"{P}-coverage", config={"displaylogo": False}),
             dcc.Graph(id=f"{P}-regions", config={"displaylogo": False})]
@@ -117,23 +131,16 @@ def layout(**query):
                        "“未报告（该年没有文档）”与“未提取（有文档但没有抽取到）”。", query, body)
 
 
-@callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), Output(f"{P}-coverage", "figure"),
-          Output(f"{P}-regions", "figure"), *pg.filter_inputs(P))
+@callback(Output(f"{P}-coverage", "figure"), Output(f"{P}-regions", "figure"), *pg.filter_inputs(P))
 def update(metric, unit, years, region, partner, scope):
     f = flt.filters_from_values(metric, unit, years, region, partner, scope)
     try:
-        docs = documents_frame()
-        counts = docs["status_zh"].value_counts()
-        summary = f"共 {len(docs)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()) if len(docs) else \
-            "数据库中没有文档：请检查 data/raw/ 并重新运行 python -m etl build。"
-        rows = docs.drop(columns=["source"]).astype(object).where(docs.drop(columns=["source"]).notna(), None)
         cells, doc_years = q.coverage_cells(f), q.document_years()
-        return (rows.to_dict("records"), summary,
-                coverage_figure(metric_cells(f, cells, doc_years), "row", f, "覆盖：指标 × 年份（数字条数）"),
+        return (coverage_figure(metric_cells(f, cells, doc_years), "row", f, "覆盖：指标 × 年份（数字条数）"),
                 coverage_figure(region_cells(f, cells, doc_years), "region", f,
                                 f"覆盖：地区 × 年份（{metric_label(f.metric) if f.metric else '全部指标'}）"))
     except q.DatabaseUnavailable as exc:
-        return [], pg.error_box(exc), ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
+        return ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
 
 
 def _point(graph_id, point):
