@@ -283,6 +283,21 @@ def test_file_with_100000_numbers(raw, tmp_path):
     print(f"100,000 numbers: {took:.1f} s, {rows['numbers.txt']['n_figures']} figures")
 
 
+@pytest.mark.slow
+def test_file_with_100000_numbers_all_figures(raw, tmp_path):
+    """The worst case: 100,000 numbers, every one a figure with its unit, one sentence per line."""
+    rng = random.Random(101)
+    lines = [f"{rng.randrange(1, 99)}批新上项目{rng.randrange(1, 999)}项，投资{rng.randrange(1, 99999)}万元。"
+             for _ in range(100_000 // 3 + 1)]
+    (raw / "dense.txt").write_text("\n".join(lines), encoding="utf-8")
+    started = time.monotonic()
+    _, rows, _ = run_build(raw, tmp_path / "dense.duckdb")
+    took = time.monotonic() - started
+    assert rows["dense.txt"]["status"] == "ok" and rows["dense.txt"]["n_figures"] > 30_000
+    assert took < 180, f"{took:.1f}s"
+    print(f"100,000 numbers, all figures: {took:.1f} s, {rows['dense.txt']['n_figures']} figures")
+
+
 def test_one_failing_document_does_not_stop_the_build(raw, tmp_path, monkeypatch):
     real = build_module.figures_of_document
 
