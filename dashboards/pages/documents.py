@@ -6,7 +6,7 @@ import dash
 import dash_ag_grid as dag
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Output, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from .. import _charts as ch
 from .. import _filters as flt
@@ -108,7 +108,7 @@ def table(f: q.Filters):
 
 
 def documents_view() -> tuple[list[dict], str]:
-    """Grid rows and the one-line summary; they do not depend on the filters, so the layout sends them."""
+    """Grid rows and the one-line summary of the documents table."""
     docs = documents_frame()
     counts = docs["status_zh"].value_counts()
     summary = f"共 {len(docs)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()) if len(docs) else \
@@ -118,17 +118,22 @@ def documents_view() -> tuple[list[dict], str]:
 
 
 def layout(**query):
-    try:
-        rows, summary = documents_view()
-    except q.DatabaseUnavailable:
-        rows, summary = [], ""
-    body = [html.Div(summary, id=f"{P}-summary", className="hint"),
-            dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=rows, defaultColDef={"sortable": True,
+    body = [dcc.Store(id=f"{P}-load", data=0), html.Div(id=f"{P}-summary", className="hint"),
+            dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=[], defaultColDef={"sortable": True,
                        "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine"),
             dcc.Graph(id=f"{P}-coverage", config={"displaylogo": False}),
             dcc.Graph(id=f"{P}-regions", config={"displaylogo": False})]
     return pg.skeleton(P, "文档 Documents", "已读取的文档、状态（错误会列出原因）和数字条数；覆盖矩阵区分“报告为零”、"
                        "“未报告（该年没有文档）”与“未提取（有文档但没有抽取到）”。", query, body)
+
+
+@callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), Input(f"{P}-load", "data"))
+def documents_list(_):
+    """Once per page load: the file list does not depend on the filters."""
+    try:
+        return documents_view()
+    except q.DatabaseUnavailable as exc:
+        return [], pg.error_box(exc)
 
 
 @callback(Output(f"{P}-coverage", "figure"), Output(f"{P}-regions", "figure"), *pg.filter_inputs(P))
