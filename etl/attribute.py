@@ -17,6 +17,7 @@ RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今
                  "明年": 1, "次年": 1}
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure
 RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")")
+DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
 EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
 # a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
@@ -72,8 +73,11 @@ class Attributor:
         self._partner_starts = [p[0] for p in self.partners]
 
     def _is_event_place(self, m: re.Match) -> bool:
+        """在乌鲁木齐召开…, and a news dateline (本报乌鲁木齐8月20日讯): where something happened or was written."""
         text = self.ctx.text
         before = text[max(0, m.start() - 2):m.start()]
+        if before.endswith("本报") or DATELINE_AFTER.match(text, m.end()):
+            return True
         return "在" in before and bool(EVENT_AFTER.match(text[m.end():m.end() + 20]))
 
     def _is_counterparty(self, m: re.Match) -> bool:
@@ -98,7 +102,12 @@ class Attributor:
         found = []
         for para in self.ctx.headings:
             line = self.ctx.text[para.start:para.end].strip()
-            regions = {_region_of_name()[m.group()] for m in _region_regex().finditer(line)}
+            lo = bisect.bisect_left([r[0] for r in self.regions], para.start)
+            mentions = [r for r in self.regions[lo:] if r[0] < para.end]
+            if any(not r[3] for r in mentions):
+                found.append((para.start, None, None))   # 科洽会在乌鲁木齐开幕: the heading names an event
+                continue
+            regions = {r[2] for r in mentions}
             partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
             found.append((para.start, next(iter(regions)) if len(regions) == 1 else None,
                           next(iter(partners)) if len(partners) == 1 else None))

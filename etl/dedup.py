@@ -10,10 +10,15 @@ _NOISE = re.compile(r"[\s\d.,%“”\"'：:，,；;。！？!?、（）()《》]
 COMPLETION = re.compile(r"已完成|已经完成|完成了|已建成|实现了|已到位|已登记")
 
 
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
 def _side(text: str, start: int, end: int, left: bool) -> str:
+    """The wording next to a figure, within its sentence, without numbers and punctuation."""
     if left:
-        return _NOISE.sub("", text[max(0, start - 3 * CONTEXT):start])[-CONTEXT:]
-    return _NOISE.sub("", text[end:end + 3 * CONTEXT])[:CONTEXT]
+        window = text[max(0, start - 3 * CONTEXT):start]
+        return _NOISE.sub("", _SENTENCE_END.split(window)[-1])[-CONTEXT:]
+    return _NOISE.sub("", _SENTENCE_END.split(text[end:end + 3 * CONTEXT])[0])[:CONTEXT]
 
 
 def _similar(a: str, b: str) -> bool:

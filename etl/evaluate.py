@@ -102,7 +102,7 @@ def evaluate(gold_path: Path = GOLD_PATH, raw_dir: Path = RAW_DIR) -> dict:
         path = raw_dir / name
         if path.exists():
             text, _, _ = decode_bytes(path.read_bytes())
-            predicted[name] = extract_figures(text)
+            predicted[name] = extract_figures(text, file_name=name)
     return score(gold, predicted)
 
 

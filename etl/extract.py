@@ -95,12 +95,13 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     return figures
 
 
-def extract_figures(text: str, year: int | None = None) -> list[dict]:
+def extract_figures(text: str, year: int | None = None, file_name: str = "") -> list[dict]:
     """Every figure of a raw text. Offsets (char_start, char_end) point into the normalised text, which is
-    what the build stores as documents.text; year defaults to the year inferred from the text."""
+    what the build stores as documents.text; year defaults to the year inferred from the text (or, when the
+    text names only planned years, from file_name)."""
     normalised = normalize_text(text)
     if year is None:
-        year, _ = infer_year(normalised)
+        year, _ = infer_year(normalised, file_name)
     return figures_of_document(normalised, year)
 
 

@@ -21,6 +21,7 @@ def run(args) -> int:
         return 2
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    for number, figure in enumerate(extract_figures(text, year=args.year), start=1):
+    name = "" if args.file == "-" else Path(args.file).name
+    for number, figure in enumerate(extract_figures(text, year=args.year, file_name=name), start=1):
         print(json.dumps({"figure_id": number, **figure}, ensure_ascii=False))
     return 0
