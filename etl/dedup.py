@@ -6,6 +6,7 @@ import re
 from difflib import SequenceMatcher
 
 CONTEXT = 10
+RECENT = 64      # earlier figures compared per key: a text repeating one value thousands of times stays linear
 _NOISE = re.compile(r"[\s\d.,%“”\"'：:，,；;。！？!?、（）()《》]+")
 COMPLETION = re.compile(r"已完成|已经完成|完成了|已建成|实现了|已到位|已登记")
 
@@ -54,7 +55,7 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
         head = _head(fig)
         same_facts = lambda e: e["year"] == fig["year"] and e["region"] == fig["region"]  # noqa: E731
         duplicate = False
-        for earlier in by_value.get((fig["metric"], fig["value_norm"]), []):
+        for earlier in by_value.get((fig["metric"], fig["value_norm"]), [])[-RECENT:]:
             if not same_facts(earlier):
                 continue
             same_place = _similar(left, earlier["_left"]) or _similar(right, earlier["_right"])
@@ -69,7 +70,7 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
         if duplicate:
             continue
         if len(left) >= 8:
-            for earlier in by_left.get((fig["metric"], fig["unit_norm"], left), []):
+            for earlier in by_left.get((fig["metric"], fig["unit_norm"], left), [])[-RECENT:]:
                 if (earlier["year"] == fig["year"] and earlier["value_norm"] != fig["value_norm"] and
                         (_similar(right, earlier["_right"]) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
                     group = earlier["conflict_group"] or next_group

@@ -88,7 +88,7 @@ CROSS JOIN (SELECT DISTINCT year FROM documents WHERE status = 'ok' AND year IS 
 LEFT JOIN figures f ON f.metric = m.metric AND f.year = d.year
 GROUP BY ALL;
 
-COMMENT ON TABLE documents IS 'One row per file found under the raw folder: loaded, duplicate, empty or unreadable.';
+COMMENT ON TABLE documents IS 'One row per file found under the raw folder (loaded, duplicate, empty or unreadable), plus a row for a manifest.csv with bad rows and for a folder that could not be listed (its name ends in /).';
 COMMENT ON COLUMN documents.doc_id IS 'Stable id: first 12 hex digits of sha256 of the file path relative to the raw folder.';
 COMMENT ON COLUMN documents.file_name IS 'Path of the file relative to the raw folder.';
 COMMENT ON COLUMN documents.title IS 'Title from manifest.csv, else the first heading-like line of the text.';
@@ -101,7 +101,7 @@ COMMENT ON COLUMN documents.sha256 IS 'SHA-256 of the raw file bytes.';
 COMMENT ON COLUMN documents.source IS 'Source (publisher, URL) from manifest.csv.';
 COMMENT ON COLUMN documents.text IS 'Normalised text; figures.char_start/char_end and sentence_start are offsets into it.';
 COMMENT ON COLUMN documents.status IS 'ok, duplicate (same bytes as duplicate_of), empty, binary or error.';
-COMMENT ON COLUMN documents.error IS 'Why the file was not loaded (null when status = ok).';
+COMMENT ON COLUMN documents.error IS 'Why the file was not loaded; for a loaded file (status = ok), a warning about it (truncated UTF-8, lines in two encodings) or null.';
 COMMENT ON COLUMN documents.duplicate_of IS 'doc_id of the document with the same bytes that was loaded instead.';
 
 COMMENT ON TABLE figures IS 'One row per figure stated in a document: a number with what it counts, normalised, attributed and cited.';
