@@ -18,6 +18,8 @@ LEADING_TIME = re.compile(r"^(?:(?:19|20)\d{2}年(?:度|底|末|初)?|截至|截
 PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该企业|该公司|该技术|该平台|他的公司|她的公司|公司负责人|总经理|"
                           r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|[一该]家企业")
 PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
+TRAINING = re.compile(r"培训|培养|培育|引进|进修|研修|轮训")
+PERSON_RESULT = re.compile(r"就业|脱贫|受益|增收|参观|惠及|带动")
 CASE_HEADING = re.compile(r"典型案例|案例|典型经验|示范项目|项目介绍|企业风采")
 ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目(?:由|通过|自|实施以来|实施后)|"
                           r"^[^，。；]{2,30}?(?:有限公司|有限责任公司|集团|公司|研发中心|研究院|研究所|大学|学院|医院|"
@@ -68,6 +70,9 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     if family == "count" and after_hits:
         head = after_hits[-1]
         return head[3], after[:head[1]]
+    trained = [m.end() for m in TRAINING.finditer(before)] if family == "person" else []
+    if trained and not PERSON_RESULT.search(before, trained[-1]):
+        return "trainees", _subject_before(before)   # 培训农牧民5.6万人次: the verb, not the noun, says trainees
     if before_hits:
         head = before_hits[-1]
         return head[3], _subject_before(before)
