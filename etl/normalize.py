@@ -15,6 +15,7 @@ TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』\"'"
 LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、](?!\d)|"
                          r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
+RUNNING_TEXT = re.compile(r"[，,。；;、！？]")
 DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万]+[余多]?(?:个|项|家|人|名|所|件|条|种|套|台|亿|万)")
 UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
@@ -89,7 +90,8 @@ def _joins(prev: str, nxt: str, width: int | None) -> bool:
         return display_width(prev) >= 0.8 * width
     if LIST_MARKER.match(prev):
         return False
-    return "，" in prev or "," in prev or len(prev) > 60
+    # a line holding sentence punctuation is running text cut by a line break; a short bare line is a heading
+    return bool(RUNNING_TEXT.search(prev)) or len(prev) > 60
 
 
 def _glue(left: str, right: str) -> str:
