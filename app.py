@@ -17,7 +17,7 @@ DEFAULT_DB = ROOT / "data" / "curated" / "yearbook.duckdb"
 RAW_DIR = ROOT / "data" / "raw"
 NAV = [("/", "总览 Overview"), ("/trends", "趋势 Trends"), ("/regions", "地区 Regions"),
        ("/partners", "援疆省市 Partners"), ("/figures", "数据 Figures"), ("/documents", "文档 Documents"),
-       ("/sql", "SQL 查询")]
+       ("/sql", "查询 SQL")]
 
 
 def _newest_raw_mtime(raw_dir: Path) -> float:
