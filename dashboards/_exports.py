@@ -32,7 +32,9 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str] | None = N
     """One workbook, a sheet per frame; notes go in a leading '说明' sheet. Written row by row with
     xlsxwriter (about twice as fast as pandas' writer)."""
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    # strings_to_formulas off: a sentence starting with "=" is text, never a formula run by Excel
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False})
     bold = book.add_format({"bold": True, "bg_color": "#EEF2F7"})
     if notes:
         sheets = {"说明": pd.DataFrame(list(notes.items()), columns=["项目", "说明"]), **sheets}
@@ -43,7 +45,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str] | None = N
             wide = col in ("原句", "说明", "引文", "错误/说明")
             sheet.set_column(i, i, 60 if wide else min(30, max(8, len(str(col)) * 2 + 2)))
         for r, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-            sheet.write_row(r, 0, [_cell(v) for v in row])
+            sheet.write_row(r, 0, list(map(_cell, row)))
         sheet.freeze_panes(1, 0)
     book.close()
     return buf.getvalue()

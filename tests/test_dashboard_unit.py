@@ -163,3 +163,16 @@ def test_url_values_repeated_huge_or_unknown(small_db):
     assert state["region"] == ["喀什", "不存在"] and all(isinstance(y, int) for y in state["years"])
     options = flt._with_unknown([{"label": "喀什", "value": "喀什"}], state["region"])
     assert [o["value"] for o in options] == ["喀什", "不存在"]
+
+
+def test_xlsx_export_keeps_formula_like_text_as_text():
+    """A sentence that starts with "=" must not become a formula in an official's spreadsheet."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from dashboards._exports import xlsx_bytes
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"数据": pd.DataFrame({"原句": ['=HYPERLINK("http://x")']})})))
+    cell = book["数据"]["A2"]
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
