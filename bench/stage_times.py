@@ -1,4 +1,4 @@
-"""Seconds and MB/s of each stage of the per-file work, in this process (no database, no workers): where a
+"""CPU seconds and MB per CPU-second of each stage of the per-file work, in this process (no database, no workers): where a
 speed-up of the ETL should go. Stages are timed separately, so `figures` includes mask and scan again.
 
     python bench/stage_times.py [FOLDER]      # default bench/out/corpus10
@@ -25,9 +25,9 @@ def main() -> None:
     n_bytes = n_figures = 0
 
     def timed(stage, fn, *args):
-        started = time.perf_counter()
+        started = time.process_time()
         out = fn(*args)
-        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+        seconds[stage] = seconds.get(stage, 0.0) + time.process_time() - started
         return out
 
     for path in discover(folder, []):
