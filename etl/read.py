@@ -93,6 +93,9 @@ def _looks_utf16(data: bytes, cjk_only: bool = False) -> str | None:
     return None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b < 32 and b != 27)   # not tab, newline, ESC …
+
+
 def _is_binary(data: bytes) -> str | None:
     head = data[:4096]
     for magic, kind in _MAGIC:
@@ -100,7 +103,7 @@ def _is_binary(data: bytes) -> str | None:
             return kind
     if b"\x00" in head:
         return "binary data (NUL bytes), not text"
-    control = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if head and control > 0.05 * len(head):
         return "binary data (control bytes), not text"
     return None
