@@ -12,9 +12,15 @@ FULLWIDTH_TABLE.update({0x3000: 0x20, 0x00A0: 0x20, 0x2009: 0x20, 0x202F: 0x20, 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\u3001-\u303f\uff01-\uffef\u201c\u201d\u2018\u2019\u2014\u2026"
 _WS = r"[ ]"
 # A space between two CJK characters, or between CJK and a digit (either order), is PDF/typesetting noise.
-_INLINE_SPACE = re.compile(rf"(?<=[{CJK}]){_WS}+(?=[{CJK}0-9%])|(?<=[0-9%]){_WS}+(?=[{CJK}])")
-# "5 000万元": a single space used as a thousands separator, when a Chinese unit follows.
-_THOUSANDS_SPACE = re.compile(rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?=[{CJK}%])")
+# Written to start with the space itself, so the regex engine jumps from space to space instead of trying
+# the lookbehind at every position: `(?<=[X]) +` and ` (?<=[X] ) *` match exactly the same spans.
+_INLINE_SPACE = re.compile(rf"{_WS}(?:(?<=[{CJK}]{_WS}){_WS}*(?=[{CJK}0-9%])|(?<=[0-9%]{_WS}){_WS}*(?=[{CJK}]))")
+# "5 000万元": a single space used as a thousands separator, when a Chinese unit follows. Same as
+# `(?<![\d.,])\d{1,3}(?: \d{3})+…`, but starting with a digit so the engine skips non-digits quickly.
+_THOUSANDS_SPACE = re.compile(rf"\d(?<![\d.,]\d)\d{{0,2}}(?: \d{{3}})+(?=[{CJK}%])")
+# Every _THOUSANDS_SPACE match holds "<digit> <3 digits>" and starts at most 3 characters before its first space,
+# so the full search starts there, and is skipped without one (this finder starts with a literal: it is cheap).
+_DIGIT_SPACE_DIGITS = re.compile(r" (?<=\d )\d{3}")
 
 
 _NEEDS_HALFWIDTH = re.compile("[" + "".join(re.escape(chr(cp)) for cp in FULLWIDTH_TABLE) + "]")
@@ -25,10 +31,14 @@ def to_halfwidth(text: str) -> str:
 
 
 def _drop_spans(text: str) -> list[tuple[int, int]]:
+    if " " not in text:                  # both patterns need a space: most short texts have none
+        return []
     spans = [m.span() for m in _INLINE_SPACE.finditer(text)]
-    for m in _THOUSANDS_SPACE.finditer(text):
-        base = m.start()
-        spans.extend((base + i, base + i + 1) for i, ch in enumerate(m.group()) if ch == " ")
+    first = _DIGIT_SPACE_DIGITS.search(text)
+    if first:
+        for m in _THOUSANDS_SPACE.finditer(text, max(0, first.start() - 3)):   # lookbehinds still see text[:pos]
+            base = m.start()
+            spans.extend((base + i, base + i + 1) for i, ch in enumerate(m.group()) if ch == " ")
     spans.sort()
     return spans
 
