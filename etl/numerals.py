@@ -19,8 +19,13 @@ HEDGES = "余多"
 _CN = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?"
 # A maximal numeral: numbers and multipliers, hedges only where a multiplier or the end follows.
+# The first token is written `[digit or Chinese numeral]` + the rest of an Arabic number, so that the pattern
+# starts with a plain character class: the regex engine then skips non-numeral text in C instead of trying a
+# full match at every position (same matches as `(?:{ARABIC}|[{_CN}])`: an Arabic number always matches at a
+# digit, and no Chinese numeral is a digit).
+_ARABIC_REST = r"\d{0,2}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d*(?:\.\d+)?"
 NUMERAL = re.compile(
-    rf"(?:{ARABIC}|[{_CN}])"
+    rf"[\d{_CN}](?:(?<=\d)(?:{_ARABIC_REST})|)"
     rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}](?=[{''.join(SMALL)}{''.join(LARGE)}]))*"
     rf"[{HEDGES}]?"
 )

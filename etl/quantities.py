@@ -3,6 +3,10 @@ the number-shaped things that are not quantities (dates, document numbers, ordin
 from __future__ import annotations
 
 import re
+try:
+    from re import _parser as _sre_parse
+except ImportError:                                  # Python < 3.11
+    import sre_parse as _sre_parse
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -73,23 +77,193 @@ def _numeral_word_regex() -> re.Pattern:
 def blocked_mask(text: str) -> bytearray:
     """1 where a character belongs to a non-figure span (date, document number, ordinal …) or a numeral word."""
     mask = bytearray(len(text))
-    for _, pattern in nonfigure_patterns():
-        for m in pattern.finditer(text):
-            mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-    for m in _numeral_word_regex().finditer(text):
-        if m.start() and (text[m.start() - 1].isdigit() or text[m.start() - 1] in _CN_NUMERAL):
+    scanner = _mask_scanner()
+    spans = scanner.spans(text)
+    for found in spans[:-1]:                          # the nonfigures.yaml patterns
+        for s, e in found:
+            mask[s:e] = b"\x01" * (e - s)
+    for s, e in spans[-1]:                            # the numeral words
+        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL):
             continue                      # 3万一千: the numeral goes on, it is not the word 万一
-        if all(ch in _CN_NUMERAL for ch in m.group()) and _unit_at(text, m.end()):
+        if _all_numeral(text, s, e) and _unit_at(text, e):
             continue                      # 近千万元: 千万 with a unit is a number, not the adverb
-        mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+        mask[s:e] = b"\x01" * (e - s)
     return mask
+
+
+_NOT_NUMERAL = re.compile(f"[^{_CN_NUMERAL}]")
+
+
+def _all_numeral(text: str, start: int, end: int) -> bool:
+    return _NOT_NUMERAL.search(text, start, end) is None
+
+
+@lru_cache(maxsize=None)
+def _mask_scanner() -> "UnionScan":
+    return UnionScan([pattern for _, pattern in nonfigure_patterns()] + [_numeral_word_regex()])
+
+
+class UnionScan:
+    """The finditer spans of many patterns, found in one pass of the regex engine instead of one pass each.
+
+    Scanning the text is what costs (a character-class test at every position, ~30 times over); the matches
+    are rare. So the first character every match of a pattern can start with is worked out from its parsed
+    form, and one combined regex visits only characters that can start some match. There, for each pattern
+    that can start with that character, a lookahead `(?=(P))` captures exactly what P.match would find. A
+    capture is kept when it starts at or after the end of the pattern's last kept one — which is what
+    finditer does — so spans() equals [[m.span() for m in p.finditer(text)] for p in patterns]. Patterns this
+    cannot handle (one that can match the empty string, has capturing groups, ignores case, or starts with
+    a negated or unusual class) are simply run with finditer.
+    """
+
+    _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}   # disjoint, so dispatch stays exact
+
+    def __init__(self, patterns: list[re.Pattern]):
+        self.patterns = patterns
+        firsts: dict[int, tuple[set[str], set[str]]] = {}
+        for i, pattern in enumerate(patterns):
+            try:
+                firsts[i] = self._first_chars(pattern)
+            except _Unsupported:
+                pass
+        self.plain = [i for i in range(len(patterns)) if i not in firsts]
+        self.regex, self.members = self._combine(firsts) if firsts else (None, {})
+        self.combined = sorted(firsts)
+
+    # -- which characters can start a match ---------------------------------------------------------------
+    @classmethod
+    def _first_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
+        if pattern.groups or pattern.flags & re.IGNORECASE:
+            raise _Unsupported
+        chars, cats, nullable = cls._first_of(_sre_parse.parse(pattern.pattern, pattern.flags).data)
+        if nullable:
+            raise _Unsupported                       # can match the empty string: finditer rules differ
+        return chars, cats
+
+    @classmethod
+    def _first_of(cls, items) -> tuple[set[str], set[str], bool]:
+        """(characters, categories, can be empty) for the first consumed character of a sequence."""
+        chars: set[str] = set()
+        cats: set[str] = set()
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                chars.add(chr(av))
+                return chars, cats, False
+            if name == "IN":
+                for item, arg in av:
+                    if str(item) == "LITERAL":
+                        chars.add(chr(arg))
+                    elif str(item) == "RANGE" and arg[1] - arg[0] < 1024:
+                        chars.update(map(chr, range(arg[0], arg[1] + 1)))
+                    elif str(item) == "CATEGORY" and str(arg) in cls._CATEGORIES:
+                        cats.add(str(arg))
+                    else:
+                        raise _Unsupported           # NEGATE, wide ranges, other categories
+                return chars, cats, False
+            if name in ("AT", "ASSERT", "ASSERT_NOT"):
+                continue                             # zero-width: the first character is consumed later
+            if name == "SUBPATTERN":
+                group, add_flags, _, sub = av
+                if add_flags & re.IGNORECASE:
+                    raise _Unsupported
+                parts = [sub]
+            elif name == "ATOMIC_GROUP":
+                parts = [av]
+            elif name == "BRANCH":
+                parts = av[1]
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                if av[1] == 0:
+                    continue
+                parts = [av[2]]
+                if av[0] == 0:
+                    parts.append([])                 # may be skipped: what follows can come first
+            else:
+                raise _Unsupported                   # ANY, NOT_LITERAL, group references …
+            nullable = False
+            for part in parts:
+                c, k, n = cls._first_of(part)
+                chars |= c
+                cats |= k
+                nullable |= n
+            if not nullable:
+                return chars, cats, False
+        return chars, cats, True
+
+    # -- one regex for all ------------------------------------------------------------------------------------
+    def _combine(self, firsts: dict[int, tuple[set[str], set[str]]]) -> tuple[re.Pattern, dict]:
+        category_re = {name: re.compile(f"[{cls}]") for name, cls in self._CATEGORIES.items()}
+
+        def starters(ch: str) -> tuple[int, ...]:
+            return tuple(i for i, (chars, cats) in firsts.items()
+                         if ch in chars or any(category_re[c].match(ch) for c in cats))
+
+        # dispatch classes, tried in order: explicit characters (grouped by which patterns they start),
+        # then the categories; the first class holding a character lists every pattern that can start there
+        by_members: dict[tuple[int, ...], list[str]] = {}
+        for ch in sorted(set().union(*(chars for chars, _ in firsts.values()))):
+            by_members.setdefault(starters(ch), []).append(ch)
+        classes = [("".join(map(re.escape, chs)), members) for members, chs in by_members.items()]
+        for name, cls in self._CATEGORIES.items():
+            members = tuple(i for i, (_, cats) in firsts.items() if name in cats)
+            if members:
+                classes.append((cls, members))
+        body_of = {i: self._embeddable(self.patterns[i]) for i in firsts}
+        alternatives, members_of = [], {}
+        for a, (cls, members) in enumerate(classes):
+            gate = "|".join(f"(?:{body_of[i]})" for i in members)
+            captures = "".join(f"(?:(?=(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
+            alternatives.append(f"[{cls}](?<=(?={gate}){captures}(?P<end{a}>)[\s\S])")
+            members_of[f"end{a}"] = [(f"p{a}_{i}", i) for i in members]
+        union = "".join(cls for cls, _ in classes)
+        regex = re.compile(f"[{union}](?<={'|'.join(alternatives)})")
+        members = {regex.groupindex[end]: [(regex.groupindex[g], i) for g, i in pairs]
+                   for end, pairs in members_of.items()}
+        return regex, members
+
+    @staticmethod
+    def _embeddable(pattern: re.Pattern) -> str:
+        """The pattern's text with its global inline flags ((?m) …) turned into a scoped group."""
+        text = pattern.pattern
+        while (m := re.match(r"\(\?[aiLmsux]+\)", text)):
+            text = text[m.end():]
+        flags = "".join(letter for flag, letter in ((re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"),
+                                                    (re.ASCII, "a")) if pattern.flags & flag)
+        return f"(?{flags}:{text})" if flags else text
+
+    def spans(self, text: str) -> list[list[tuple[int, int]]]:
+        """For each pattern, the spans of pattern.finditer(text)."""
+        out: list[list[tuple[int, int]]] = [[] for _ in self.patterns]
+        if self.regex is not None:
+            ends = [0] * len(self.patterns)
+            members = self.members
+            for m in self.regex.finditer(text):
+                span = m.span
+                for group, i in members[m.lastindex]:
+                    s, e = span(group)
+                    if s >= ends[i]:                 # unmatched groups are (-1, -1)
+                        out[i].append((s, e))
+                        ends[i] = e
+        for i in self.plain:
+            out[i] = [m.span() for m in self.patterns[i].finditer(text)]
+        return out
+
+
+class _Unsupported(Exception):
+    """A pattern UnionScan leaves to plain finditer."""
 
 
 _HEDGE_RES = [(re.compile("(?:" + "|".join(map(re.escape, words)) + ")$"), kind)
               for words, kind in ((PRE_CAP, "cap"), (PRE_FLOOR, "floor"), (PRE_APPROX, "approx"))]
 
 
+_HEDGE_LAST = frozenset(w[-1] for w in PRE_CAP + PRE_FLOOR + PRE_APPROX)
+
+
 def _hedge_before(text: str, start: int) -> str | None:
+    last = text[start - 1] if start else ""
+    if last not in _HEDGE_LAST and (last != "\n" or start < 2 or text[start - 2] not in _HEDGE_LAST):
+        return None                       # no hedge word ends here (`$` also matches before a final newline)
     head = text[max(0, start - 6):start]
     for pattern, kind in _HEDGE_RES:
         m = pattern.search(head)
@@ -98,6 +272,12 @@ def _hedge_before(text: str, start: int) -> str | None:
                 continue
             return kind
     return None
+
+
+def _any_set(flags: bytearray, start: int, end: int) -> bool:
+    """any(flags[start:end]) without copying the slice."""
+    end = min(end, len(flags))
+    return end > start and flags.count(0, start, end) != end - start
 
 
 def _unit_at(text: str, pos: int) -> str | None:
@@ -121,7 +301,8 @@ def _numeral_kind(num) -> str:
 def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
     """百分之十五, 千分之五, 三分之二 and 2/3: percent and fraction forms."""
     found = []
-    for m in PERCENT_WORD.finditer(text):
+    has_part = "分之" in text               # percent and Chinese fraction forms need 分之, 2/3 needs a slash
+    for m in PERCENT_WORD.finditer(text) if has_part else ():
         if mask[m.start()]:
             continue
         num = evaluate(m.group(2))
@@ -135,14 +316,14 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         found.append(Quantity(tidy(sign * num.value), None, unit, tidy(sign * num.value * per), None, "%",
                               num.approx or qualifier == "approx", start, m.end(), text[start:m.end()], "percent",
                               qualifier, _numeral_kind(num)))
-    for m in CN_FRACTION.finditer(text):
+    for m in CN_FRACTION.finditer(text) if has_part else ():
         if mask[m.start()] or m.group(1) in PER_PART or any(q.start <= m.start() < q.end for q in found):
             continue
         den, num = evaluate(m.group(1)), evaluate(m.group(2))
         if den is None or num is None or den.value == 0:
             continue
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
-    for m in FRACTION.finditer(text):
+    for m in FRACTION.finditer(text) if "/" in text else ():
         if mask[m.start()] or mask[m.end() - 1]:
             continue
         a, b = int(m.group(1)), int(m.group(2))
@@ -168,7 +349,7 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
         taken[q.start:q.end] = b"\x01" * (q.end - q.start)
     for m in NUMERAL.finditer(text):
         s, e = m.span()
-        if any(mask[s:e]) or any(taken[s:e]):
+        if _any_set(mask, s, e) or _any_set(taken, s, e):
             continue
         q = _quantity(text, m, mask)
         if q is not None:
@@ -196,7 +377,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray) -> Quantity | None:
     link = RANGE_LINK.match(text, e)
     if link:
         second = NUMERAL.match(text, link.end())
-        if second and not any(mask[second.start():second.end()]):
+        if second and not _any_set(mask, second.start(), second.end()):
             other = evaluate(second.group())
             if other is not None and _unit_at(text, second.end()):
                 value_max, end = other, second.end()
