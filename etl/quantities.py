@@ -344,16 +344,19 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
     if mask is None:
         mask = blocked_mask(text)
     found = _special_forms(text, mask)
-    taken = bytearray(len(text))
+    n = len(text)
+    blocked = bytearray(mask[:n])                     # the mask, plus the spans already taken by a quantity
+    blocked.extend(bytes(n - len(blocked)))
     for q in found:
-        taken[q.start:q.end] = b"\x01" * (q.end - q.start)
+        blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
+    count = blocked.count
     for m in NUMERAL.finditer(text):
         s, e = m.span()
-        if _any_set(mask, s, e) or _any_set(taken, s, e):
+        if count(0, s, e) != e - s:                   # any(blocked[s:e]), without copying the slice
             continue
         q = _quantity(text, m, mask)
         if q is not None:
-            taken[q.start:q.end] = b"\x01" * (q.end - q.start)
+            blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
     found.sort(key=lambda q: q.start)
     return found
