@@ -27,7 +27,8 @@ _SPACE_NO_NL_CLASS = "".join(f"\\u{ord(c):04x}" for c in _SPACE_CHARS if c != "\
 # a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
 # (`\s[·•]…[·•]\s|\s[—–]…[—–]\s` with the shared leading \s factored out and spelt as a literal class)
 INLINE_PAGE_NUMBER = re.compile(rf"[{_SPACE_CLASS}](?:[·•]\s?\d{{1,4}}\s?[·•]|[—–]\s\d{{1,4}}\s[—–])\s")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 
 
 @lru_cache(maxsize=None)
@@ -164,7 +165,10 @@ def _table_lines(lines: list[str]) -> set[int]:
 
 
 def normalize_text(raw: str) -> str:
-    text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n")
+    # (`in` tests are much cheaper than a regex pass, and most texts have neither zero-width characters nor CRs)
+    text = _ZERO_WIDTH.sub("", raw) if any(c in raw for c in _ZERO_WIDTH_CHARS) else raw
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = to_halfwidth(text)
     raw_lines = [l.rstrip() for l in text.split("\n")]
     lines = [l.strip() for l in raw_lines]
