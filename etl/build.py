@@ -56,7 +56,7 @@ class BuildBusy(RuntimeError):
 def figure_batch(figures: list[dict]) -> pa.RecordBatch:
     """Figures as columns: a worker hands the parent a few buffers per file, not thousands of dicts to unpickle
     and convert (with two workers the parent is the bottleneck)."""
-    return pa.RecordBatch.from_pydict({c: [f[c] for f in figures] for c in FIGURE_COLUMNS}, schema=FIGURE_SCHEMA)
+    return pa.RecordBatch.from_pylist(figures, schema=FIGURE_SCHEMA)
 
 
 def _process(args: tuple[Path, Path, dict]) -> tuple[dict, pa.RecordBatch | None]:
@@ -172,8 +172,10 @@ def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int):
 
 
 def _warm_up() -> None:
-    """Load the lexicons and compile their patterns once in the parent: forked workers inherit them."""
-    figures_of_document(normalize_text("2016年，新上项目122项，总投资14367.85万元，培训人员3000人次。"), 2016)
+    """Load the lexicons, compile their patterns and load pyarrow's converters once in the parent: forked workers
+    inherit them instead of each paying for them."""
+    figures = figures_of_document(normalize_text("2016年，新上项目122项，总投资14367.85万元，培训3000人次。"), 2016)
+    figure_batch([{**f, "doc_id": "warm-up"} for f in figures])    # pyarrow loads pandas on first use
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
