@@ -102,11 +102,10 @@ def _is_caption(raw_line: str, line: str, prev: str | None, prev_width: int | No
 def _joins(prev: str, prev_width: int | None, nxt: str, width: int | None) -> bool:
     """Whether line `nxt` continues the paragraph ending with line `prev` (prev_width: its display width, set
     when the document is hard-wrapped at `width`)."""
-    nxt_listed = LIST_MARKER.match(nxt)
-    if prev[-1] in "0123456789.万亿千百" and not nxt_listed:
-        return True                      # a number never ends a paragraph: "政策25" + "项。"
+    if prev[-1] in "0123456789.万亿千百":
+        return not LIST_MARKER.match(nxt)    # a number never ends a paragraph ("政策25" + "项。"), a list item does
     # (a DATE_LINE ends with 日: testing that first saves most of the regex calls)
-    if (ends_sentence(prev) or nxt_listed or (nxt[-1] == "日" and DATE_LINE.match(nxt))
+    if (ends_sentence(prev) or LIST_MARKER.match(nxt) or (nxt[-1] == "日" and DATE_LINE.match(nxt))
             or (prev[-1] == "日" and DATE_LINE.match(prev))):
         return False
     if width:
