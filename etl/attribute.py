@@ -5,7 +5,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from .context import DocumentContext
+from .context import DocumentContext, Site
 from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
@@ -17,6 +17,14 @@ RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今
                  "明年": 1, "次年": 1}
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure
 RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")")
+# YEAR and RELATIVE without their leading look-behinds, which keep re from skipping ahead to a candidate's first
+# character; the look-behinds are checked on the character before each match instead. No match can start
+# inside a rejected one (a year's digits run into its 年/～, a relative word's second character opens none),
+# so the two find the same matches.
+_YEAR_BODY = re.compile(YEAR.pattern.split("(?<!同)", 1)[1])
+_YEAR_NOT_AFTER = re.compile(r"[\d〔\[［(（﹝.比较与同]")
+_RELATIVE_BODY = re.compile(RELATIVE.pattern.split(")", 1)[1])
+_RELATIVE_NOT_AFTER = re.compile("[比较与同]")
 DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
 EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
@@ -25,6 +33,10 @@ COMPANY_AFTER = re.compile(r"^[^，。；、]{0,12}?(?:有限公司|有限责任
 BENEFICIARY_BEFORE = re.compile(r"(?:受援地|对口支援|援助|支援|帮扶|落户|支持|用于|在)$")
 ANAPHOR = re.compile(r"他的公司|她的公司|他们的公司|该公司|该企业|该单位|我公司|我们|我(?=要|的|公司|们)")
 LOOKBACK_CHARS = 600
+CLAUSE_OPENER = re.compile(r"^(?:其中|共|有|另有|还有|目前|全区|全疆)")
+LINKING = re.compile(r"[与和就在对向同]")
+OWN_FIGURE_AFTER = re.compile(r"^(?:省|市)?[0-9一二三四五六七八九十两]")
+SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 
 
 @lru_cache(maxsize=None)
@@ -57,61 +69,65 @@ class Attributor:
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
         text = ctx.text
-        excluded = [m.span() for m in _exclusions().finditer(text)]
+        excluded = [m.span() for m in _exclusions().finditer(text)]    # ordered, non-overlapping
+        excluded_starts = [s for s, _ in excluded]
+        region_of_name = _region_of_name()
         self.regions = []  # (start, end, region, usable)
         for m in _region_regex().finditer(text):
-            if any(s <= m.start() < e for s, e in excluded):
+            start = m.start()
+            k = bisect.bisect_right(excluded_starts, start) - 1
+            if k >= 0 and start < excluded[k][1]:
                 continue
-            usable = not self._is_event_place(m) and not self._is_counterparty(m) and not ctx.in_title(m.start(), m.end())
-            self.regions.append((m.start(), m.end(), _region_of_name()[m.group()], usable))
-        self.partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text)
+            end = m.end()
+            usable = not self._is_event_place(text, start, end) and not self._is_counterparty(text, start, end) \
+                and not ctx.in_title(start, end)
+            self.regions.append((start, end, region_of_name[m.group()], usable))
+        partners = load_partners()
+        self.partners = [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text)
                          if self._is_partner_role(m)]
-        self.headings = self._headings()
         self._year_mentions: dict[int, list[tuple[int, int, str]]] = {}
-        self._heading_starts = [h[0] for h in self.headings]
+        self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
+        self._heading_starts = [h.start for h in ctx.headings]
         self._region_starts = [r[0] for r in self.regions]
         self._partner_starts = [p[0] for p in self.partners]
 
-    def _is_event_place(self, m: re.Match) -> bool:
+    @staticmethod
+    def _is_event_place(text: str, start: int, end: int) -> bool:
         """在乌鲁木齐召开…, and a news dateline (本报乌鲁木齐8月20日讯): where something happened or was written."""
-        text = self.ctx.text
-        before = text[max(0, m.start() - 2):m.start()]
-        if before.endswith("本报") or DATELINE_AFTER.match(text, m.end()):
+        before = text[max(0, start - 2):start]
+        if before.endswith("本报") or DATELINE_AFTER.match(text, end):
             return True
-        return "在" in before and bool(EVENT_AFTER.match(text[m.end():m.end() + 20]))
+        return "在" in before and bool(EVENT_AFTER.match(text[end:end + 20]))
 
-    def _is_counterparty(self, m: re.Match) -> bool:
-        text = self.ctx.text
-        return (m.start() > 0 and text[m.start() - 1] in COUNTERPARTY_BEFORE
-                and bool(COMPANY_AFTER.match(text[m.end():m.end() + 16])))
+    @staticmethod
+    def _is_counterparty(text: str, start: int, end: int) -> bool:
+        return (start > 0 and text[start - 1] in COUNTERPARTY_BEFORE
+                and bool(COMPANY_AFTER.match(text[end:end + 16])))
 
     def _is_partner_role(self, m: re.Match) -> bool:
         text = self.ctx.text
         before = text[m.start() - 1] if m.start() else "\n"
         after = text[m.end():m.end() + 12]
-        if re.match(r"^(?:省|市)?[0-9一二三四五六七八九十两]", after):
+        if OWN_FIGURE_AFTER.match(after):
             return True                  # 其中北京1200万元、上海800万元: the partner's own figure
         if before == "、" or after.startswith("、") or before == "在":
             return False
-        if before in "，,；;。！？\n" and re.match(r"^(?:省|市)(?![场民区级内外])", after):
+        if before in "，,；;。！？\n" and SUBJECT_AFTER.match(after):
             return True                  # 深圳市在喀什设立…: the province or city opens the clause as its subject
         return any(p.match(after) for p in partner_role_patterns())
 
-    def _headings(self) -> list[tuple[int, str | None, str | None]]:
-        """(start, region, partner) of section headings; a heading naming one place covers its section."""
-        found = []
-        for para in self.ctx.headings:
-            line = self.ctx.text[para.start:para.end].strip()
-            lo = bisect.bisect_left([r[0] for r in self.regions], para.start)
-            mentions = [r for r in self.regions[lo:] if r[0] < para.end]
-            if any(not r[3] for r in mentions):
-                found.append((para.start, None, None))   # 科洽会在乌鲁木齐开幕: the heading names an event
-                continue
-            regions = {r[2] for r in mentions}
-            partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
-            found.append((para.start, next(iter(regions)) if len(regions) == 1 else None,
-                          next(iter(partners)) if len(partners) == 1 else None))
-        return found
+    def _names_of_heading(self, para) -> tuple[str | None, str | None]:
+        """(region, partner) of a section heading; a heading naming one place covers its section."""
+        lo = bisect.bisect_left(self._region_starts, para.start)
+        hi = bisect.bisect_left(self._region_starts, para.end, lo)
+        mentions = self.regions[lo:hi]
+        if any(not r[3] for r in mentions):
+            return None, None            # 科洽会在乌鲁木齐开幕: the heading names an event
+        regions = {r[2] for r in mentions}
+        line = self.ctx.text[para.start:para.end].strip()
+        partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
+        return (next(iter(regions)) if len(regions) == 1 else None,
+                next(iter(partners)) if len(partners) == 1 else None)
 
     def _partners_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
         lo = bisect.bisect_left(self._partner_starts, start)
@@ -123,7 +139,10 @@ class Attributor:
         index = bisect.bisect_right(self._heading_starts, start) - 1
         if index < 0:
             return None, None
-        return self.headings[index][1], self.headings[index][2]
+        names = self._heading_names.get(index)
+        if names is None:
+            names = self._heading_names[index] = self._names_of_heading(self.ctx.headings[index])
+        return names
 
     @staticmethod
     def names_in(label: str) -> tuple[str | None, str | None]:
@@ -133,12 +152,12 @@ class Attributor:
         return (_region_of_name()[region.group()] if region else None,
                 load_partners()[partner.group()] if partner else None)
 
-    def year(self, start: int) -> tuple[int | None, str]:
+    def year(self, start: int, site: Site | None = None) -> tuple[int | None, str]:
         """Nearest year stated before the figure in its sentence (outside titles), else the document year."""
-        index = self.ctx.sentence_index(start)
+        index = self.ctx.sentence_index(start) if site is None else site.sentence_index
         mentions = self._year_mentions.get(index)
         if mentions is None:
-            mentions = self._year_mentions[index] = self._sentence_years(self.ctx.sentences[index])
+            mentions = self._year_mentions[index] = self._sentence_years(*self.ctx.sentence_bounds(index))
         best = None
         for position, year, source in mentions:
             if position > start:
@@ -146,11 +165,13 @@ class Attributor:
             best = (year, source)
         return best if best else (self.doc_year, "document")
 
-    def _sentence_years(self, sentence) -> list[tuple[int, int, str]]:
+    def _sentence_years(self, sentence_start: int, sentence_end: int) -> list[tuple[int, int, str]]:
         """(position, year, source) of every year stated in a sentence, in order of position."""
         text = self.ctx.text
         found = []
-        for m in YEAR.finditer(text, sentence.start, sentence.end):
+        for m in _YEAR_BODY.finditer(text, sentence_start, sentence_end):
+            if m.start() and _YEAR_NOT_AFTER.match(text, m.start() - 1):
+                continue                 # what YEAR's look-behinds reject
             if self.ctx.in_title(m.start(), m.end()):
                 continue
             year = int(m.group(1).translate(_CN_YEAR_DIGITS))
@@ -162,46 +183,53 @@ class Attributor:
             else:
                 found.append((m.start(), year, "sentence"))
         if self.doc_year is not None:
-            for m in RELATIVE.finditer(text, sentence.start, sentence.end):
+            for m in _RELATIVE_BODY.finditer(text, sentence_start, sentence_end):
+                if m.start() and _RELATIVE_NOT_AFTER.match(text, m.start() - 1):
+                    continue
                 found.append((m.start(), self.doc_year + RELATIVE_YEAR[m.group()], "relative"))
         found.sort()
         return found
 
-    def region(self, start: int, end: int) -> str | None:
+    def region(self, start: int, end: int, site: Site | None = None) -> str | None:
         ctx, text = self.ctx, self.ctx.text
-        sentence = ctx.sentence(start)
-        comma_clause = ctx.clause(start, end)
-        clause = ctx.clause(start, end, breaks="；;。！？!?\n")
+        if site is None:
+            site = ctx.site(start, end)
+        sentence_start, clause_start, clause_end = site.sentence_start, site.clause_start, site.clause_end
         # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
-        opens_clause = start - comma_clause.start <= 6 and not re.sub(
-            r"^(?:其中|共|有|另有|还有|目前|全区|全疆)", "", text[comma_clause.start:start]).strip()
-        floor = comma_clause.start if opens_clause else sentence.start
-        for r_start, r_end, region, usable in reversed(self.regions):
-            if r_start >= start or r_start < floor:
-                continue
-            between = text[r_end:start]
-            if usable and not (between.endswith("等") and not re.search(r"[与和就在对向同]", between)):
-                return region
-        lo = bisect.bisect_left(self._region_starts, end)
-        hi = bisect.bisect_left(self._region_starts, clause.end)
-        for r_start, r_end, region, usable in self.regions[lo:hi]:
+        opens_clause = start - clause_start <= 6 and not CLAUSE_OPENER.sub("", text[clause_start:start]).strip()
+        floor = clause_start if opens_clause else sentence_start
+        starts, regions = self._region_starts, self.regions
+        # regions named before the figure, nearest first
+        for k in range(bisect.bisect_left(starts, start) - 1, bisect.bisect_left(starts, floor) - 1, -1):
+            r_start, r_end, region, usable = regions[k]
+            if usable:
+                between = text[r_end:start]
+                if not (between.endswith("等") and not LINKING.search(between)):
+                    return region
+        lo = bisect.bisect_left(starts, end)
+        hi = bisect.bisect_left(starts, site.long_end)
+        for r_start, r_end, region, usable in regions[lo:hi]:
             if usable and (
-                    r_start < comma_clause.end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
+                    r_start < clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
                 return region
         anaphors = ctx.memo.setdefault("anaphor", {})
-        if sentence.start not in anaphors:
-            anaphors[sentence.start] = ANAPHOR.search(text, sentence.start, sentence.end) is not None
-        if anaphors[sentence.start]:
-            lo = bisect.bisect_left(self._region_starts, max(0, sentence.start - LOOKBACK_CHARS))
-            hi = bisect.bisect_left(self._region_starts, sentence.start)
-            earlier = [r for r in self.regions[lo:hi] if r[3]]
-            if earlier:
-                return earlier[-1][2]
+        anaphor = anaphors.get(sentence_start)
+        if anaphor is None:
+            anaphor = anaphors[sentence_start] = ANAPHOR.search(text, sentence_start, site.sentence_end) is not None
+        if anaphor:
+            lo = bisect.bisect_left(starts, max(0, sentence_start - LOOKBACK_CHARS))
+            hi = bisect.bisect_left(starts, sentence_start)
+            for k in range(hi - 1, lo - 1, -1):
+                if regions[k][3]:
+                    return regions[k][2]
         return self.heading_names(start)[0]
 
-    def partner(self, start: int, end: int) -> str | None:
-        sentence = self.ctx.sentence(start)
-        clause = self.ctx.clause(start, end, breaks="；;。！？!?\n")
-        inside = self._partners_between(clause.start, clause.end) or self._partners_between(sentence.start, sentence.end)
-        before = [p for p in inside if p[0] < start]
-        return before[-1][2] if before else self.heading_names(start)[1]
+    def partner(self, start: int, end: int, site: Site | None = None) -> str | None:
+        if site is None:
+            site = self.ctx.site(start, end)
+        inside = (self._partners_between(site.long_start, site.long_end)
+                  or self._partners_between(site.sentence_start, site.sentence_end))
+        for p in reversed(inside):
+            if p[0] < start:
+                return p[2]
+        return self.heading_names(start)[1]

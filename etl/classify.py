@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .context import DocumentContext
+from .context import DocumentContext, Site
 from .lexicon import load_metric_keywords
 
 WINDOW = 40            # characters of context a subject phrase can span (keeps long run-on texts linear)
@@ -26,6 +26,9 @@ ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目
                           r"星创天地|合作社|工厂|厂)[）)]?(?:承担|引进|以|与|通过|负责人|研发|开发|建成|建立|实施|自|在|是|"
                           r"依托|围绕|针对|联合)")
 
+LIST_TAIL = re.compile(r"\d[^、]*、[^、]*$")
+
+
 def family_of(kind: str | None) -> str | None:
     return FAMILY.get(kind or "")
 
@@ -43,48 +46,49 @@ def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:
     return [(m.start(), m.end(), m.group(), metric_of[m.group()]) for m in pattern.finditer(window)]
 
 
-def _after_window(ctx: DocumentContext, end: int, limit: int = 20) -> str:
-    text = ctx.text
-    clause_end = ctx.clause(end, end).end
+def _after_window(text: str, end: int, clause_end: int, limit: int = 20) -> str:
     window = text[end:min(clause_end, end + limit)]
     stop = AFTER_STOP.search(window)
     return window[:stop.start()] if stop else window
 
 
 def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
-             previous: list[dict]) -> tuple[str, str | None]:
-    """(metric, subject) of the figure text[start:end]; previous = earlier figures of the same sentence."""
+             previous: list[dict], site: Site | None = None) -> tuple[str, str | None]:
+    """(metric, subject) of the figure text[start:end]; previous = earlier figures of the same sentence;
+    site = ctx.site(start, end) when the caller has it already."""
     text = ctx.text
-    family = family_of(kind)
-    clause = ctx.clause(start, end)
-    before = LEADING_TIME.sub("", text[max(clause.start, start - WINDOW):start]).rstrip("近约超过突破达逾")
-    after = _after_window(ctx, end)
+    family = FAMILY.get(kind or "")
+    if site is None:
+        site = ctx.site(start, end)
+    clause_start, clause_end = site.clause_start, site.clause_end
+    before = LEADING_TIME.sub("", text[max(clause_start, start - WINDOW):start]).rstrip("近约超过突破达逾")
+    after = _after_window(text, end, site.after_end)
     if after[:1] in ("、", "和", "及", "与", "或"):
         after = ""                       # 8个、星创天地5家: the next item of a list, not this number's noun
     if family is None:
         return "other", (before[-16:] or after[:16] or None)
     if family == "person":               # 96人参加培训: for people the verb after the number says what they are
-        after = text[end:min(clause.end, end + 12)]
-    after_hits = _keywords(family, after)
-    before_hits = _keywords(family, before)
+        after = text[end:min(clause_end, end + 12)]
+    pattern, metric_of = _keyword_regex(family)
+    after_hits = list(pattern.finditer(after))
     if family == "count" and after_hits:
         head = after_hits[-1]
-        return head[3], after[:head[1]]
-    trained = [m.end() for m in TRAINING.finditer(before)] if family == "person" else []
-    if trained and not PERSON_RESULT.search(before, trained[-1]):
-        return "trainees", _subject_before(before)   # 培训农牧民5.6万人次: the verb, not the noun, says trainees
+        return metric_of[head.group()], after[:head.end()]
+    if family == "person":
+        trained = [m.end() for m in TRAINING.finditer(before)]
+        if trained and not PERSON_RESULT.search(before, trained[-1]):
+            return "trainees", _subject_before(before)   # 培训农牧民5.6万人次: the verb, not the noun, says trainees
+    before_hits = list(pattern.finditer(before))
     if before_hits:
-        head = before_hits[-1]
-        return head[3], _subject_before(before)
+        return metric_of[before_hits[-1].group()], _subject_before(before)
     if after_hits:
         head = after_hits[0] if family != "count" else after_hits[-1]
-        return head[3], after[:head[1]]
+        return metric_of[head.group()], after[:head.end()]
     for fig in reversed(previous):
-        if family_of(fig["kind"]) == family:
+        if FAMILY.get(fig["kind"] or "") == family:
             return fig["metric"], fig["subject"]
     if family == "money":                # 去年这一数字已飙升至35亿元: the amount named in an earlier clause
-        sentence = ctx.sentence(start)
-        earlier = _keywords(family, text[max(sentence.start, clause.start - 3 * WINDOW):clause.start])
+        earlier = _keywords(family, text[max(site.sentence_start, clause_start - 3 * WINDOW):clause_start])
         if earlier:
             return earlier[-1][3], earlier[-1][2]
     return ("investment" if family == "money" else "other"), (before[-16:] or after[:16] or None)
@@ -92,30 +96,33 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
 
 def _subject_before(before: str) -> str:
     """The noun phrase before the number: the last item when it follows another figure (基地8个、星创天地)."""
-    if re.search(r"\d[^、]*、[^、]*$", before):
+    if LIST_TAIL.search(before):
         before = before.rsplit("、", 1)[1]
     return before[-16:]
 
 
-def scope_of(ctx: DocumentContext, start: int) -> str:
-    """project when the sentence or its paragraph is about one named project or enterprise, else program."""
-    index = ctx.sentence_index(start)
+def scope_of(ctx: DocumentContext, start: int, index: int | None = None) -> str:
+    """project when the sentence or its paragraph is about one named project or enterprise, else program
+    (index = the sentence index of start, when known)."""
+    if index is None:
+        index = ctx.sentence_index(start)
     cache = ctx.memo.setdefault("scope", {})
-    if index not in cache:
-        cache[index] = _sentence_scope(ctx, ctx.sentences[index])
-    return cache[index]
+    scope = cache.get(index)
+    if scope is None:
+        scope = cache[index] = _sentence_scope(ctx, *ctx.sentence_bounds(index))
+    return scope
 
 
-def _sentence_scope(ctx: DocumentContext, sentence) -> str:
-    sentence_text = ctx.text[sentence.start:sentence.end]
-    if PROJECT_CUES.search(sentence_text):
+def _sentence_scope(ctx: DocumentContext, start: int, end: int) -> str:
+    text = ctx.text
+    if PROJECT_CUES.search(text, start, end):
         return "project"
-    if PROGRAM_CUES.search(sentence_text):
+    if PROGRAM_CUES.search(text, start, end):
         return "program"
-    paragraph = ctx.paragraphs[ctx.paragraph_index(sentence.start)]
-    if ENTITY_START.match(ctx.text[paragraph.start:paragraph.end]):
+    para_start, para_end = ctx.paragraph_at(start)
+    if ENTITY_START.match(text[para_start:para_end]):
         return "project"
-    heading = ctx.heading_above(sentence.start)
+    heading = ctx.heading_above(start)
     if heading is not None and CASE_HEADING.search(ctx.text, heading.start, heading.end):
         return "project"                 # 典型案例: each paragraph of the section is one example
     return "program"

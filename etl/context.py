@@ -1,14 +1,28 @@
-"""Where a figure sits in its document: sentence, clause and paragraph spans, and quoted or titled spans."""
+"""Where a figure sits in its document: sentence, clause and paragraph spans, and quoted or titled spans.
+
+Built once per document and asked about every figure, so it keeps sentence bounds as plain int lists, finds
+clause breaks per sentence (only sentences holding a figure are looked at) and builds paragraphs and headings
+only when asked."""
 from __future__ import annotations
 
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$)")
 CLAUSE_BREAK = "，,；;。！？!?：:\n"
+SENTENCE_BREAK = "；;。！？!?\n"       # a clause that runs across commas
 TITLE = re.compile(r"《[^《》\n]{0,80}》")
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
+_BREAK_PATTERNS: dict[str, re.Pattern] = {}
+
+
+def _break_pattern(breaks: str) -> re.Pattern:
+    pattern = _BREAK_PATTERNS.get(breaks)
+    if pattern is None:
+        pattern = _BREAK_PATTERNS[breaks] = re.compile("[" + re.escape(breaks) + "]")
+    return pattern
 
 
 @dataclass
@@ -17,28 +31,62 @@ class Span:
     end: int
 
 
+class Site:
+    """One figure's sentence and the clauses around it, computed once and shared by every later stage:
+    clause = between clause breaks (commas too), long_clause = between sentence-level breaks (；。！？),
+    after_end = where the clause that starts at the figure's end stops."""
+    __slots__ = ("sentence_index", "sentence_start", "sentence_end", "clause_start", "clause_end",
+                 "long_start", "long_end", "after_end")
+
+
 class DocumentContext:
     """Sentence and paragraph lookup for one normalised text (built once per document)."""
 
     def __init__(self, text: str):
         self.text = text
-        self.sentences = [Span(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.end() > m.start()]
-        self._sentence_starts = [s.start for s in self.sentences]
-        self.paragraphs = []
-        pos = 0
-        for line in text.split("\n"):
-            self.paragraphs.append(Span(pos, pos + len(line)))
-            pos += len(line) + 1
-        self._paragraph_starts = [p.start for p in self.paragraphs]
-        self._breaks: dict[str, list[int]] = {}
-        self._clauses: dict[tuple, Span] = {}
+        # SENTENCE matches back to back from 0, so sentence ends are the running sum of match lengths;
+        # the last match is the empty one at the end of the text.
+        ends = list(accumulate(map(len, SENTENCE.findall(text))))
+        if ends and ends[-1] == (ends[-2] if len(ends) > 1 else 0):
+            ends.pop()
+        self._sentence_ends = ends
+        self._sentence_starts = [0, *ends[:-1]] if ends else []
+        self._sentences: list[Span] | None = None
+        self._paragraphs: list[Span] | None = None
+        self._headings: list[Span] | None = None
+        self._sentence_breaks: dict[int, tuple[list[int], list[int]]] = {}
         self.memo: dict[str, dict] = {}      # per-sentence results of later stages, computed once
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
-        self.headings = [p for p in self.paragraphs if self._is_heading(text[p.start:p.end])]
-        self._heading_starts = [h.start for h in self.headings]
         self._title_starts = [t.start for t in self.titles]
         self._quote_starts = [q.start for q in self.quotes]
+
+    @property
+    def sentences(self) -> list[Span]:
+        if self._sentences is None:
+            self._sentences = [Span(s, e) for s, e in zip(self._sentence_starts, self._sentence_ends)]
+        return self._sentences
+
+    @property
+    def paragraphs(self) -> list[Span]:
+        if self._paragraphs is None:
+            self._paragraphs, pos = [], 0
+            for line in self.text.split("\n"):
+                self._paragraphs.append(Span(pos, pos + len(line)))
+                pos += len(line) + 1
+        return self._paragraphs
+
+    @property
+    def headings(self) -> list[Span]:
+        """Section headings: short lines without sentence punctuation."""
+        if self._headings is None:
+            self._headings, pos = [], 0
+            for line in self.text.split("\n"):
+                if len(line) and self._is_heading(line):
+                    self._headings.append(Span(pos, pos + len(line)))
+                pos += len(line) + 1
+            self._heading_starts = [h.start for h in self._headings]
+        return self._headings
 
     @staticmethod
     def _is_heading(line: str) -> bool:
@@ -47,38 +95,83 @@ class DocumentContext:
 
     def heading_above(self, pos: int) -> Span | None:
         """The nearest section heading (a short line without sentence punctuation) at or before pos."""
+        headings = self.headings
         index = bisect.bisect_right(self._heading_starts, pos) - 1
-        return self.headings[index] if index >= 0 else None
+        return headings[index] if index >= 0 else None
+
+    def heading_index(self, pos: int) -> int:
+        """Index into headings of the heading at or before pos, -1 when there is none."""
+        if self._headings is None:
+            self.headings
+        return bisect.bisect_right(self._heading_starts, pos) - 1
 
     def sentence_index(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
 
     def sentence(self, pos: int) -> Span:
-        return self.sentences[self.sentence_index(pos)]
+        index = self.sentence_index(pos)
+        return Span(self._sentence_starts[index], self._sentence_ends[index])
+
+    def sentence_bounds(self, index: int) -> tuple[int, int]:
+        return self._sentence_starts[index], self._sentence_ends[index]
 
     def paragraph_index(self, pos: int) -> int:
-        return max(0, bisect.bisect_right(self._paragraph_starts, pos) - 1)
+        return max(0, bisect.bisect_right([p.start for p in self.paragraphs], pos) - 1)
+
+    def paragraph_at(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the line holding pos."""
+        end = self.text.find("\n", pos)
+        return self.text.rfind("\n", 0, pos) + 1, end if end >= 0 else len(self.text)
+
+    def _breaks_in(self, index: int) -> tuple[list[int], list[int]]:
+        """Positions of the clause breaks and of the sentence-level breaks inside sentence index, found once."""
+        positions = self._sentence_breaks.get(index)
+        if positions is None:
+            text = self.text
+            clause = [m.start() for m in _break_pattern(CLAUSE_BREAK).finditer(
+                text, self._sentence_starts[index], self._sentence_ends[index])]
+            positions = self._sentence_breaks[index] = (clause, [p for p in clause if text[p] in SENTENCE_BREAK])
+        return positions
+
+    def _clause_in(self, index: int, start: int, end: int, breaks: str) -> tuple[int, int]:
+        """(start, end) between the nearest breaks around [start, end), within sentence index (which holds start).
+        Only breaks inside the sentence matter: the clause is clipped to it."""
+        if breaks == CLAUSE_BREAK:
+            positions = self._breaks_in(index)[0]
+        elif breaks == SENTENCE_BREAK:
+            positions = self._breaks_in(index)[1]
+        else:
+            positions = [m.start() for m in _break_pattern(breaks).finditer(
+                self.text, self._sentence_starts[index], self._sentence_ends[index])]
+        i = bisect.bisect_left(positions, start)
+        j = bisect.bisect_left(positions, end, i)
+        return (positions[i - 1] + 1 if i else self._sentence_starts[index],
+                positions[j] if j < len(positions) else self._sentence_ends[index])
 
     def clause(self, start: int, end: int, breaks: str = CLAUSE_BREAK) -> Span:
         """The stretch between the nearest clause breaks around [start, end) within the sentence."""
-        key = (start, end, breaks)
-        cached = self._clauses.get(key)
-        if cached is not None:
-            return cached
-        self._clauses[key] = span = self._clause(start, end, breaks)
-        return span
+        return Span(*self._clause_in(self.sentence_index(start), start, end, breaks))
 
-    def _clause(self, start: int, end: int, breaks: str) -> Span:
-        sent = self.sentence(start)
-        positions = self._breaks.get(breaks)
-        if positions is None:
-            pattern = re.compile("[" + re.escape(breaks) + "]")
-            positions = self._breaks[breaks] = [m.start() for m in pattern.finditer(self.text)]
-        i = bisect.bisect_left(positions, start)
-        left = positions[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(positions, end)
-        right = positions[j] if j < len(positions) else len(self.text)
-        return Span(max(left, sent.start), min(right, sent.end))
+    def site(self, start: int, end: int) -> Site:
+        """Sentence and clauses of the figure text[start:end] (the two _clause_in calls, inlined)."""
+        site = Site()
+        index = site.sentence_index = max(0, bisect.bisect_right(self._sentence_starts, start) - 1)
+        sentence_start = site.sentence_start = self._sentence_starts[index]
+        sentence_end = site.sentence_end = self._sentence_ends[index]
+        clause, long = self._breaks_in(index)
+        i = bisect.bisect_left(clause, start)
+        j = bisect.bisect_left(clause, end, i)
+        site.clause_start = clause[i - 1] + 1 if i else sentence_start
+        site.clause_end = clause[j] if j < len(clause) else sentence_end
+        i = bisect.bisect_left(long, start)
+        j = bisect.bisect_left(long, end, i)
+        site.long_start = long[i - 1] + 1 if i else sentence_start
+        site.long_end = long[j] if j < len(long) else sentence_end
+        if end < sentence_end:          # the clause after the figure ends where the figure's own clause does
+            site.after_end = site.clause_end
+        else:
+            site.after_end = self._clause_in(self.sentence_index(end), end, end, CLAUSE_BREAK)[1]
+        return site
 
     @staticmethod
     def _inside(spans: list[Span], starts: list[int], start: int, end: int, max_len: int | None = None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 CONTEXT = 10
 RECENT = 64      # earlier figures compared per key: a text repeating one value thousands of times stays linear
@@ -25,7 +26,17 @@ def _side(text: str, start: int, end: int, left: bool) -> str:
 def _similar(a: str, b: str) -> bool:
     if not a or not b:
         return False
-    return a == b or (min(len(a), len(b)) >= 6 and SequenceMatcher(None, a, b).ratio() >= 0.8)
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    # ratio() is at most 2·min/(la+lb) (SequenceMatcher.real_quick_ratio): skip the matcher when that is short
+    return min(la, lb) >= 6 and 2.0 * min(la, lb) / (la + lb) >= 0.8 and _close(a, b)
+
+
+@lru_cache(maxsize=1 << 16)
+def _close(a: str, b: str) -> bool:
+    """The same wording pairs come up again and again within and across documents."""
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def _ends_sentence(text: str, figure: dict) -> bool:
@@ -44,48 +55,63 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
     """Drop repeats, flag conflicts; figures are in text order and carry char_start/char_end/sentence_start.
 
     Earlier figures are indexed by value (repeats need the same value) and by exact left context (conflicts
-    need the same wording before the number), so a document costs about one comparison per figure."""
+    need the same wording before the number), so a document costs about one comparison per figure. A repeat
+    is looked for among the last RECENT figures of the same metric and value; only those with the same year
+    and region can be one, so they are indexed by those too, each with its rank among the figures of its
+    metric and value. The index entries are (rank, figure, left, right, head): the figures are not touched."""
     kept: list[dict] = []
-    by_value: dict[tuple, list[dict]] = {}
-    by_left: dict[tuple, list[dict]] = {}
+    n_of_value: dict[tuple, int] = {}
+    by_facts: dict[tuple, list[tuple]] = {}
+    by_left: dict[tuple, list[tuple]] = {}
     next_group = 1
     for fig in figures:
-        left = _side(text, fig["char_start"], fig["char_end"], True)
-        right = _side(text, fig["char_start"], fig["char_end"], False)
+        start, end = fig["char_start"], fig["char_end"]
+        left = _side(text, start, end, True)
+        right = _side(text, start, end, False)
         head = _head(fig)
-        same_facts = lambda e: e["year"] == fig["year"] and e["region"] == fig["region"]  # noqa: E731
-        duplicate = False
-        for earlier in by_value.get((fig["metric"], fig["value_norm"]), [])[-RECENT:]:
-            if not same_facts(earlier):
-                continue
-            same_place = _similar(left, earlier["_left"]) or _similar(right, earlier["_right"])
-            if earlier["unit_norm"] == fig["unit_norm"] and same_place:
-                duplicate = True
-                break
-            if (_countable(earlier, fig) and earlier["_head"] and earlier["_head"] == head
-                    and earlier["sentence_start"] != fig["sentence_start"]
-                    and _completed(earlier, text) == _completed(fig, text)):
-                duplicate = True        # a restatement: 126项 重大项目 … 126个重大项目
-                break
-        if duplicate:
+        value_key = (fig["metric"], fig["value_norm"])
+        facts_key = (fig["metric"], fig["value_norm"], fig["year"], fig["region"])
+        rank = n_of_value.get(value_key, 0)
+        same_facts = by_facts.get(facts_key)
+        if same_facts and _repeats(fig, left, right, head, same_facts, rank - RECENT, text):
             continue
+        left_key = (fig["metric"], fig["unit_norm"], left)
         if len(left) >= 8:
-            for earlier in by_left.get((fig["metric"], fig["unit_norm"], left), [])[-RECENT:]:
+            for _, earlier, _, e_right, _ in by_left.get(left_key, [])[-RECENT:]:
                 if (earlier["year"] == fig["year"] and earlier["value_norm"] != fig["value_norm"] and
-                        (_similar(right, earlier["_right"]) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
+                        (_similar(right, e_right) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
                     group = earlier["conflict_group"] or next_group
                     if earlier["conflict_group"] is None:
                         next_group += 1
                     earlier["conflict"] = fig["conflict"] = True
                     earlier["conflict_group"] = fig["conflict_group"] = group
-        fig["_left"], fig["_right"], fig["_head"] = left, right, head
         kept.append(fig)
-        by_value.setdefault((fig["metric"], fig["value_norm"]), []).append(fig)
-        by_left.setdefault((fig["metric"], fig["unit_norm"], left), []).append(fig)
-    for fig in kept:
-        for key in ("_left", "_right", "_head"):
-            fig.pop(key, None)
+        entry = (rank, fig, left, right, head)
+        n_of_value[value_key] = rank + 1
+        if same_facts is None:
+            by_facts[facts_key] = [entry]
+        else:
+            same_facts.append(entry)
+        by_left.setdefault(left_key, []).append(entry)
     return kept
+
+
+def _repeats(fig: dict, left: str, right: str, head: str | None, same_facts: list[tuple], min_rank: int,
+             text: str) -> bool:
+    """Whether fig repeats one of the earlier figures of the same metric, value, year and region whose
+    rank is at least min_rank (the order they are tried in does not matter: any one makes fig a repeat)."""
+    unit = fig["unit_norm"]
+    for rank, earlier, e_left, e_right, e_head in reversed(same_facts):
+        if rank < min_rank:
+            break
+        same_place = _similar(left, e_left) or _similar(right, e_right)
+        if earlier["unit_norm"] == unit and same_place:
+            return True
+        if (_countable(earlier, fig) and e_head and e_head == head
+                and earlier["sentence_start"] != fig["sentence_start"]
+                and _completed(earlier, text) == _completed(fig, text)):
+            return True             # a restatement: 126项 重大项目 … 126个重大项目
+    return False
 
 
 def _head(fig: dict) -> str | None:

@@ -5,7 +5,7 @@ import re
 
 from .attribute import Attributor
 from .classify import classify, scope_of
-from .context import DocumentContext
+from .context import DocumentContext, Site
 from .dedup import resolve
 from .docmeta import infer_year
 from .normalize import normalize_text
@@ -24,38 +24,41 @@ REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限�
 
 
 MAX_SENTENCE = 600
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _citation(text: str, sentence, start: int, end: int) -> dict:
-    """The sentence to cite; a run-on "sentence" (a text without punctuation) is cut to a window around the figure."""
-    lo, hi = sentence.start, sentence.end
+def _citation(text: str, lo: int, hi: int, start: int, end: int) -> tuple[str, int]:
+    """(sentence, sentence_start) to cite for the sentence text[lo:hi]; a run-on "sentence" (a text without
+    punctuation) is cut to a window around the figure."""
     if hi - lo > MAX_SENTENCE:
         lo = max(lo, start - MAX_SENTENCE // 2)
         hi = min(hi, end + MAX_SENTENCE // 2)
     cited = text[lo:hi]
     stripped = cited.lstrip()
-    return {"sentence": stripped.rstrip(), "sentence_start": lo + len(cited) - len(stripped)}
+    return stripped.rstrip(), lo + len(cited) - len(stripped)
 
 
-def _is_figure(q: Quantity, ctx: DocumentContext) -> bool:
+def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
+    """The figure's Site when the quantity is an achievement, else None (the cheap tests run first)."""
     text = ctx.text
     if q.unit is None or q.kind in NOT_FIGURE_KINDS or q.qualifier in ("cap", "floor"):
-        return False
+        return None
     if q.single_cn_digit and q.value in (1, 2) and q.value_max is None and not text.startswith("两", q.start):
-        return False                     # articles and words: 一台机器人, 一批, 二次
+        return None                      # articles and words: 一台机器人, 一批, 二次
     if q.start and text[q.start - 1] in DEMONSTRATIVE:
-        return False                     # 这两种资源, 该3项
-    if q.unit.endswith("届") and (re.match(r"[\u4e00-\u9fff]", text[q.end:q.end + 1] or " ")
+        return None                      # 这两种资源, 该3项
+    if q.unit.endswith("届") and (_HAN.match(text[q.end:q.end + 1] or " ")
                                  or (q.numeral == "chinese" and not COUNTED_EDITIONS.search(text, max(0, q.start - 6), q.start))):
-        return False                     # 十八届三中全会, 党的十八届: an edition, not a count
+        return None                      # 十八届三中全会, 党的十八届: an edition, not a count
     if ctx.in_title(q.start, q.end) or ctx.in_short_quote(q.start, q.end):
-        return False                     # “试验区建设 18条政策”, 《…2018～2020年》: names
-    clause = ctx.clause(q.start, q.end)
+        return None                      # “试验区建设 18条政策”, 《…2018～2020年》: names
+    site = ctx.site(q.start, q.end)
     rules = ctx.memo.setdefault("requirement", {})
-    key = (clause.start, clause.end)
-    if key not in rules:
-        rules[key] = REQUIREMENT.search(text, clause.start, clause.end) is not None
-    return not rules[key]
+    key = (site.clause_start, site.clause_end)
+    required = rules.get(key)
+    if required is None:
+        required = rules[key] = REQUIREMENT.search(text, site.clause_start, site.clause_end) is not None
+    return None if required else site
 
 
 def figures_of_document(text: str, year: int | None) -> list[dict]:
@@ -69,21 +72,24 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     for start, end in table_spans:
         mask[start:end] = b"\x01" * (end - start)
     for q in scan(text, mask):
-        if not _is_figure(q, ctx):
+        site = _is_figure(q, ctx)
+        if site is None:
             continue
-        sentence_index = ctx.sentence_index(q.start)
-        sentence = ctx.sentences[sentence_index]
-        previous = by_sentence.setdefault(sentence_index, [])
-        metric, subject = classify(ctx, q.start, q.end, q.kind, previous)
-        fig_year, year_source = attributor.year(q.start)
+        start, end = q.start, q.end
+        previous = by_sentence.get(site.sentence_index)
+        if previous is None:
+            previous = by_sentence[site.sentence_index] = []
+        metric, subject = classify(ctx, start, end, q.kind, previous, site)
+        fig_year, year_source = attributor.year(start, site)
+        sentence, sentence_start = _citation(text, site.sentence_start, site.sentence_end, start, end)
         figure = {
             "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
             "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
             "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
-            "region": attributor.region(q.start, q.end), "partner": attributor.partner(q.start, q.end),
-            "scope": scope_of(ctx, q.start), "conflict": False, "conflict_group": None, "text": q.text,
-            **_citation(text, sentence, q.start, q.end),
-            "char_start": q.start, "char_end": q.end, "kind": q.kind,
+            "region": attributor.region(start, end, site), "partner": attributor.partner(start, end, site),
+            "scope": scope_of(ctx, start, site.sentence_index), "conflict": False, "conflict_group": None,
+            "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
+            "char_start": start, "char_end": end, "kind": q.kind,
         }
         previous.append(figure)
         figures.append(figure)

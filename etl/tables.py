@@ -52,8 +52,30 @@ def is_table_row(line: str) -> bool:
     return len(cells) >= 2 and sum(1 for c in cells if NUMBER_CELL.match(c[2]) or c[2] in EMPTY_CELL) >= 1
 
 
+# Whitespace as re's \s has it, less the newline: a line can only have cells where one of these (or a bar)
+# is followed by another; a character class of plain characters lets re skip the rest of the text fast.
+_SPACE = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CELL_HINT = re.compile(f"[{_SPACE}|｜][{_SPACE}]?")
+
+
+def _separated_lines(text: str) -> set[int]:
+    """Indices of the lines _SEPARATED may match in (a tab, a bar or two whitespace characters in a row);
+    the other lines are neither headers nor rows."""
+    found, line, pos = set(), 0, 0
+    for m in _CELL_HINT.finditer(text):
+        hint = m.group()
+        if len(hint) == 2 or hint in "\t|｜":
+            line += text.count("\n", pos, m.start())
+            pos = m.start()
+            found.add(line)
+    return found
+
+
 def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
     """Every numeric cell of every table, and the (start, end) spans of the table rows."""
+    candidates = _separated_lines(text)
+    if not candidates:
+        return [], []
     lines, offsets, pos = text.split("\n"), [], 0
     for line in lines:
         offsets.append(pos)
@@ -62,7 +84,8 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(lines):
-        if not _is_header(lines[i]) or i + 1 >= len(lines) or not is_table_row(lines[i + 1]):
+        if (i not in candidates or i + 1 not in candidates or not _is_header(lines[i]) or i + 1 >= len(lines)
+                or not is_table_row(lines[i + 1])):
             i += 1
             continue
         header_cells = _cells(lines[i])
