@@ -213,7 +213,7 @@ class UnionScan:
         for a, (cls, members) in enumerate(classes):
             gate = "|".join(f"(?:{body_of[i]})" for i in members)
             captures = "".join(f"(?:(?=(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
-            alternatives.append(f"[{cls}](?<=(?={gate}){captures}(?P<end{a}>)[\s\S])")
+            alternatives.append(rf"[{cls}](?<=(?={gate}){captures}(?P<end{a}>)[\s\S])")
             members_of[f"end{a}"] = [(f"p{a}_{i}", i) for i in members]
         union = "".join(cls for cls, _ in classes)
         regex = re.compile(f"[{union}](?<={'|'.join(alternatives)})")
