@@ -60,6 +60,8 @@ def tidy(x: float | None) -> float | None:
     """Round away float noise (4.6亿 -> 46000 万元, not 45999.99999)."""
     if x is None:
         return None
+    if -1e12 < x < 1e12 and x == int(x):
+        return float(x)                   # an integer of at most 12 digits prints and parses back unchanged
     return float(f"{x:.12g}")
 
 
@@ -364,7 +366,11 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
 
 def _quantity(text: str, m: re.Match, mask: bytearray) -> Quantity | None:
     s, e = m.span()
-    num = evaluate(m.group(), hedged=_hedge_before(text, s) == "approx")
+    hedge = _hedge_before(text, s)
+    if (e - s == 1 and text[s] in _LONE_NEVER_BARE[hedge == "approx"] and not RANGE_LINK.match(text, e)
+            and _unit_at(text, e) is None):
+        return None                                   # 一 of 进一步, 十 of 十分: most numeral matches end here
+    num = evaluate(m.group(), hedged=hedge == "approx")
     if num is None:
         return None
     before = text[s - 1] if s else " "
@@ -386,7 +392,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray) -> Quantity | None:
                 value_max, end = other, second.end()
     unit_base = _unit_at(text, end)
     approx = num.approx or (value_max is not None and value_max.approx)
-    qualifier = _hedge_before(text, s)
+    qualifier = hedge if s == m.start() else _hedge_before(text, s)
     if value_max is not None:
         scale = value_max.scale if num.scale == 1 else num.scale
         low, high = num.value * (scale if num.scale == 1 else 1), value_max.value
@@ -414,6 +420,12 @@ def _quantity(text: str, m: re.Match, mask: bytearray) -> Quantity | None:
                     _numeral_kind(num), num.single_cn_digit)
 
 
+def _lone_never_bare(hedged: bool) -> frozenset[str]:
+    """Numeral characters that, alone and with no unit or range after them, are never a quantity."""
+    return frozenset(ch for ch in _CN_NUMERAL
+                     if (num := evaluate(ch, hedged=hedged)) is None or not _bare_is_number(num))
+
+
 def _bare_is_number(num) -> bool:
     """A bare numeral (no unit) counts only when it is unmistakably a number: Arabic, or a Chinese numeral
     with a multiplier and a digit or hedge (两千四百五, 十余万) — not 一 of 统一, not 千万 of 千万不能."""
@@ -433,3 +445,6 @@ def parse_quantities(text: str) -> list[dict]:
     """
     clean, offsets = clean_with_offsets(text)
     return [q.public(offsets, text) for q in scan(clean)]
+
+
+_LONE_NEVER_BARE = {hedged: _lone_never_bare(hedged) for hedged in (False, True)}
