@@ -39,13 +39,36 @@ OWN_FIGURE_AFTER = re.compile(r"^(?:省|市)?[0-9一二三四五六七八九十�
 SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 
 
+REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
+
+
+def _trie_pattern(names: dict[str, bool]) -> str:
+    """One regex for many names ({name: may end without a suffix}), nested by shared prefix so re tries one
+    branch per character instead of every name. At each character the longer names are tried before the name
+    ending there, so the longest name at a position wins, as in a longest-first alternation."""
+    trie: dict = {}
+    for name, free in names.items():
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[None] = node.get(None, False) or free
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(
+            (k, v) for k, v in node.items() if k is not None)]
+        if None in node:
+            branches.append("" if node[None] else REGION_SUFFIX)
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return build(trie)
+
+
 @lru_cache(maxsize=None)
 def _region_regex() -> re.Pattern:
-    parts = []
-    for row in sorted(load_regions(), key=lambda r: -len(r["name"])):
-        name = re.escape(row["name"])
-        parts.append(f"{name}(?=县|市|镇|区|州|地区)" if row["needs_suffix"] else name)
-    return re.compile("|".join(parts))
+    """Region names, longest first at a position; a name that needs_suffix only before 县, 市, 区, …"""
+    names: dict[str, bool] = {}
+    for row in load_regions():
+        names[row["name"]] = names.get(row["name"], False) or not row["needs_suffix"]
+    return re.compile(_trie_pattern(names))
 
 
 @lru_cache(maxsize=None)
@@ -60,7 +83,7 @@ def _exclusions() -> re.Pattern:
 
 @lru_cache(maxsize=None)
 def _partner_regex() -> re.Pattern:
-    return re.compile("|".join(re.escape(n) for n in sorted(load_partners(), key=len, reverse=True)))
+    return re.compile(_trie_pattern(dict.fromkeys(load_partners(), True)))
 
 
 class Attributor:

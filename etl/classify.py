@@ -20,6 +20,7 @@ PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该�
 PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
 TRAINING = re.compile(r"培训|培养|培育|引进|进修|研修|轮训")
 PERSON_RESULT = re.compile(r"就业|脱贫|受益|增收|参观|惠及|带动")
+ENTITY_SPAN = 100     # ENTITY_START matches at most 1+40+1+2 characters: a longer paragraph needs no more text
 CASE_HEADING = re.compile(r"典型案例|案例|典型经验|示范项目|项目介绍|企业风采")
 ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目(?:由|通过|自|实施以来|实施后)|"
                           r"^[^，。；]{2,30}?(?:有限公司|有限责任公司|集团|公司|研发中心|研究院|研究所|大学|学院|医院|"
@@ -120,7 +121,7 @@ def _sentence_scope(ctx: DocumentContext, start: int, end: int) -> str:
     if PROGRAM_CUES.search(text, start, end):
         return "program"
     para_start, para_end = ctx.paragraph_at(start)
-    if ENTITY_START.match(text[para_start:para_end]):
+    if ENTITY_START.match(text[para_start:min(para_end, para_start + ENTITY_SPAN)]):
         return "project"
     heading = ctx.heading_above(start)
     if heading is not None and CASE_HEADING.search(ctx.text, heading.start, heading.end):

@@ -182,6 +182,21 @@ class DocumentContext:
         span = spans[i]
         return end <= span.end and (max_len is None or span.end - span.start <= max_len)
 
+    def in_name(self, start: int, end: int) -> bool:
+        """in_title or in_short_quote (the check every quantity goes through, inlined)."""
+        starts = self._title_starts
+        if starts:
+            i = bisect.bisect_left(starts, start) - 1
+            if i >= 0 and end <= self.titles[i].end:
+                return True
+        starts = self._quote_starts
+        if starts:
+            i = bisect.bisect_left(starts, start) - 1
+            if i >= 0:
+                quote = self.quotes[i]
+                return end <= quote.end and quote.end - quote.start <= 26
+        return False
+
     def in_title(self, start: int, end: int) -> bool:
         return self._inside(self.titles, self._title_starts, start, end)
 

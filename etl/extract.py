@@ -50,10 +50,12 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
     if q.unit.endswith("届") and (_HAN.match(text[q.end:q.end + 1] or " ")
                                  or (q.numeral == "chinese" and not COUNTED_EDITIONS.search(text, max(0, q.start - 6), q.start))):
         return None                      # 十八届三中全会, 党的十八届: an edition, not a count
-    if ctx.in_title(q.start, q.end) or ctx.in_short_quote(q.start, q.end):
+    if ctx.in_name(q.start, q.end):
         return None                      # “试验区建设 18条政策”, 《…2018～2020年》: names
     site = ctx.site(q.start, q.end)
-    rules = ctx.memo.setdefault("requirement", {})
+    rules = ctx.memo.get("requirement")
+    if rules is None:
+        rules = ctx.memo["requirement"] = {}
     key = (site.clause_start, site.clause_end)
     required = rules.get(key)
     if required is None:
