@@ -235,7 +235,7 @@ class Attributor:
             if usable and (
                     r_start < clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
                 return region
-        anaphors = ctx.memo.setdefault("anaphor", {})
+        anaphors = ctx.memo["anaphor"]
         anaphor = anaphors.get(sentence_start)
         if anaphor is None:
             anaphor = anaphors[sentence_start] = ANAPHOR.search(text, sentence_start, site.sentence_end) is not None

@@ -107,7 +107,7 @@ def scope_of(ctx: DocumentContext, start: int, index: int | None = None) -> str:
     (index = the sentence index of start, when known)."""
     if index is None:
         index = ctx.sentence_index(start)
-    cache = ctx.memo.setdefault("scope", {})
+    cache = ctx.memo["scope"]
     scope = cache.get(index)
     if scope is None:
         scope = cache[index] = _sentence_scope(ctx, *ctx.sentence_bounds(index))

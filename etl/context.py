@@ -55,7 +55,8 @@ class DocumentContext:
         self._paragraphs: list[Span] | None = None
         self._headings: list[Span] | None = None
         self._sentence_breaks: dict[int, tuple[list[int], list[int]]] = {}
-        self.memo: dict[str, dict] = {}      # per-sentence results of later stages, computed once
+        # per-sentence (or per-clause) results of later stages, computed once
+        self.memo: dict[str, dict] = {"requirement": {}, "scope": {}, "anaphor": {}}
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
         self._title_starts = [t.start for t in self.titles]
@@ -82,9 +83,10 @@ class DocumentContext:
         if self._headings is None:
             self._headings, pos = [], 0
             for line in self.text.split("\n"):
-                if len(line) and self._is_heading(line):
-                    self._headings.append(Span(pos, pos + len(line)))
-                pos += len(line) + 1
+                n = len(line)
+                if n and (n <= 30 or len(line.strip()) <= 30) and self._is_heading(line):
+                    self._headings.append(Span(pos, pos + n))
+                pos += n + 1
             self._heading_starts = [h.start for h in self._headings]
         return self._headings
 

@@ -20,7 +20,9 @@ def _side(text: str, start: int, end: int, left: bool) -> str:
     if left:
         window = text[max(0, start - 3 * CONTEXT):start]
         return _NOISE.sub("", _SENTENCE_END.split(window)[-1])[-CONTEXT:]
-    return _NOISE.sub("", _SENTENCE_END.split(text[end:end + 3 * CONTEXT])[0])[:CONTEXT]
+    window = text[end:end + 3 * CONTEXT]
+    stop = _SENTENCE_END.search(window)          # the first piece of _SENTENCE_END.split(window)
+    return _NOISE.sub("", window[:stop.start()] if stop else window)[:CONTEXT]
 
 
 def _similar(a: str, b: str) -> bool:
@@ -92,7 +94,8 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
             by_facts[facts_key] = [entry]
         else:
             same_facts.append(entry)
-        by_left.setdefault(left_key, []).append(entry)
+        if len(left) >= 8:              # only such a left context is ever looked up
+            by_left.setdefault(left_key, []).append(entry)
     return kept
 
 

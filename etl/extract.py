@@ -53,9 +53,7 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
     if ctx.in_name(q.start, q.end):
         return None                      # “试验区建设 18条政策”, 《…2018～2020年》: names
     site = ctx.site(q.start, q.end)
-    rules = ctx.memo.get("requirement")
-    if rules is None:
-        rules = ctx.memo["requirement"] = {}
+    rules = ctx.memo["requirement"]
     key = (site.clause_start, site.clause_end)
     required = rules.get(key)
     if required is None:
