@@ -97,8 +97,14 @@ def _process(args: tuple[Path, Path, dict]) -> tuple[dict, pa.RecordBatch | None
         return row, None
     for f in figures:
         f["doc_id"] = doc.doc_id
+    try:
+        batch = figure_batch(figures) if figures else None
+        row["text"] = pa.array([text], type=pa.string())     # encoded once, here, and sent as one buffer
+    except (ValueError, TypeError, pa.ArrowException) as exc:  # e.g. a lone surrogate: not storable as UTF-8
+        row.update(status="error", error=f"not storable: {type(exc).__name__}: {exc}", text=None, n_chars=0)
+        return row, None
     row["n_figures"] = len(figures)
-    return row, figure_batch(figures) if figures else None
+    return row, batch
 
 
 def text_parts(text: str) -> list[tuple[int, int]]:
@@ -236,8 +242,13 @@ def _flush_figures(con, batches: list[pa.RecordBatch], next_id: int) -> int:
 
 
 def _flush_documents(con, rows: list[dict]) -> None:
-    if rows:
-        _insert(con, "documents", pa.Table.from_pylist(rows, schema=DOC_SCHEMA))
+    """Rows whose text a worker already turned into a one-element Arrow array (others hold a str or None)."""
+    if not rows:
+        return
+    table = pa.Table.from_pylist([{**row, "text": None} for row in rows], schema=DOC_SCHEMA)
+    texts = pa.chunked_array([t if isinstance(t, pa.Array) else pa.array([t], type=pa.string())
+                              for t in (row["text"] for row in rows)], type=pa.string())
+    _insert(con, "documents", table.set_column(DOC_COLUMNS.index("text"), "text", texts))
 
 
 def _problem_row(name: str, message: str, path: Path | None = None) -> dict:
