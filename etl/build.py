@@ -46,6 +46,9 @@ BATCH_DOC_CHARS = 12_000_000
 PART_CHARS = 100_000
 PART_NUMBERS = 2_000
 MAX_TEXT_CHARS = 20_000_000
+# Files handed to the pool ahead of the one whose result is awaited: results are taken in file order, so a
+# long file at the head must not leave the other workers idle (a queued result holds ~1 MB).
+QUEUED_PER_WORKER = 16
 FILE_SECONDS = 600          # with workers: a file whose worker takes longer is given up (it hangs)
 _NUMBER = re.compile(r"\d+")
 _SENTENCE_END = "。！？；!?;"
@@ -163,7 +166,7 @@ def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int):
         pool = ProcessPoolExecutor(max_workers=workers)
         try:
             while pending or window:
-                while pending and len(window) < 4 * workers:
+                while pending and len(window) < QUEUED_PER_WORKER * workers:
                     job = pending.popleft()
                     window.append((job, pool.submit(_process, job)))
                 result = window[0][1].result(timeout=FILE_SECONDS)
