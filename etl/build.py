@@ -50,7 +50,7 @@ MAX_TEXT_CHARS = 20_000_000
 # long file at the head must not leave the other workers idle (a queued result holds ~1 MB).
 QUEUED_PER_WORKER = 16
 FILE_SECONDS = 600          # with workers: a file whose worker takes longer is given up (it hangs)
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"[0-9]+")      # the text is normalised: full-width digits are ASCII by now
 _SENTENCE_END = "。！？；!?;"
 
 
@@ -113,6 +113,8 @@ def _process(args: tuple[Path, Path, dict]) -> tuple[dict, pa.RecordBatch | None
 def text_parts(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of at most PART_CHARS characters and PART_NUMBERS numbers, cut at a paragraph end,
     else a sentence end; one span for any text of ordinary length."""
+    if len(text) <= PART_CHARS and len(_NUMBER.findall(text)) <= PART_NUMBERS:
+        return [(0, len(text))] if text else []     # every ordinary document
     numbers = [m.start() for m in _NUMBER.finditer(text)]
     spans, start, k = [], 0, 0
     while start < len(text):
