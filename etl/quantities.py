@@ -73,7 +73,27 @@ def _unit_regex() -> re.Pattern:
 
 @lru_cache(maxsize=None)
 def _numeral_word_regex() -> re.Pattern:
-    return re.compile("|".join(re.escape(w) for w in numeral_words()))
+    """The longest numeral word at a position, written as a trie (一(?:些|般|…)…): a plain alternation of
+    150 words tries every word at every numeral character."""
+    return re.compile(_trie(numeral_words()))
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching, at a position, the longest of the words that matches there (as the alternation of
+    the words sorted longest first does)."""
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    alternatives = []
+    for ch, rests in by_first.items():
+        longer = [r for r in rests if r]
+        if not longer:
+            alternatives.append(re.escape(ch))
+        elif len(longer) < len(rests):                         # the word ends here, or goes on: longer first
+            alternatives.append(f"{re.escape(ch)}(?:{_trie(longer)})?")
+        else:
+            alternatives.append(re.escape(ch) + _trie(longer))
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 def blocked_mask(text: str) -> bytearray:
@@ -113,9 +133,14 @@ class UnionScan:
     form, and one combined regex visits only characters that can start some match. There, for each pattern
     that can start with that character, a lookahead `(?=(P))` captures exactly what P.match would find. A
     capture is kept when it starts at or after the end of the pattern's last kept one — which is what
-    finditer does — so spans() equals [[m.span() for m in p.finditer(text)] for p in patterns]. Patterns this
-    cannot handle (one that can match the empty string, has capturing groups, ignores case, or starts with
-    a negated or unusual class) are simply run with finditer.
+    finditer does — so spans() equals [[m.span() for m in p.finditer(text)] for p in patterns].
+
+    What a visit costs is the gate that tests whether any of those patterns matches there, so the gate
+    shares the patterns' common leading items (`\d(?<!\d.)`, `(?:19|20)` …): a digit inside a number fails
+    once, not once per pattern. A multiline `^` pattern is visited at each newline (and tried at 0), not at
+    every character its first item allows. Patterns this cannot handle (one that can match the empty
+    string, has capturing groups, ignores case, or starts with a negated or unusual class) are simply run
+    with finditer.
     """
 
     _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}   # disjoint, so dispatch stays exact
@@ -123,21 +148,27 @@ class UnionScan:
     def __init__(self, patterns: list[re.Pattern]):
         self.patterns = patterns
         firsts: dict[int, tuple[set[str], set[str]]] = {}
+        self.line_start: list[int] = []
         for i, pattern in enumerate(patterns):
             try:
                 firsts[i] = self._first_chars(pattern)
+            except _LineStart:
+                firsts[i] = ({"\n"}, set())
+                self.line_start.append(i)
             except _Unsupported:
                 pass
         self.plain = [i for i in range(len(patterns)) if i not in firsts]
         self.regex, self.members = self._combine(firsts) if firsts else (None, {})
-        self.combined = sorted(firsts)
 
     # -- which characters can start a match ---------------------------------------------------------------
     @classmethod
     def _first_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
         if pattern.groups or pattern.flags & re.IGNORECASE:
             raise _Unsupported
-        chars, cats, nullable = cls._first_of(_sre_parse.parse(pattern.pattern, pattern.flags).data)
+        items = _sre_parse.parse(pattern.pattern, pattern.flags).data
+        if pattern.flags & re.MULTILINE and items and (str(items[0][0]), str(items[0][1])) == ("AT", "AT_BEGINNING"):
+            raise _LineStart                         # (?m)^…: starts only at 0 and after a newline
+        chars, cats, nullable = cls._first_of(items)
         if nullable:
             raise _Unsupported                       # can match the empty string: finditer rules differ
         return chars, cats
@@ -201,25 +232,37 @@ class UnionScan:
                          if ch in chars or any(category_re[c].match(ch) for c in cats))
 
         # dispatch classes, tried in order: explicit characters (grouped by which patterns they start),
-        # then the categories; the first class holding a character lists every pattern that can start there
+        # then the categories; the first class holding a character lists every pattern that can start there.
+        # Digits are the commonest starters: their classes go first, `\d` right after the explicit digits.
         by_members: dict[tuple[int, ...], list[str]] = {}
         for ch in sorted(set().union(*(chars for chars, _ in firsts.values()))):
             by_members.setdefault(starters(ch), []).append(ch)
-        classes = [("".join(map(re.escape, chs)), members) for members, chs in by_members.items()]
+        digit_first = sorted(by_members.items(), key=lambda kv: not any(category_re["CATEGORY_DIGIT"].match(ch)
+                                                                         for ch in kv[1]))
+        classes = [("".join(map(re.escape, chs)), members) for members, chs in digit_first]
+        n_digit_classes = sum(1 for _, chs in digit_first if any(category_re["CATEGORY_DIGIT"].match(ch)
+                                                                 for ch in chs))
         for name, cls in self._CATEGORIES.items():
             members = tuple(i for i, (_, cats) in firsts.items() if name in cats)
             if members:
-                classes.append((cls, members))
+                classes.insert(n_digit_classes if name == "CATEGORY_DIGIT" else len(classes), (cls, members))
         body_of = {i: self._embeddable(self.patterns[i]) for i in firsts}
+        lead = {i: r"\n" if i in self.line_start else "" for i in firsts}   # (?m)^…: the match follows the newline
         alternatives, members_of = [], {}
         for a, (cls, members) in enumerate(classes):
-            gate = "|".join(f"(?:{body_of[i]})" for i in members)
-            captures = "".join(f"(?:(?=(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
-            alternatives.append(rf"[{cls}](?<=(?={gate}){captures}(?P<end{a}>)[\s\S])")
+            gate = _shared_prefix_regex([seq for i in members for seq in _gate_sequences(lead[i] + body_of[i])])
+            captures = "".join(f"(?:(?={lead[i]}(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
+            alternatives.append(rf"[{cls}](?<=(?:(?={gate}){captures}(?P<end{a}>)|)[\s\S])")
             members_of[f"end{a}"] = [(f"p{a}_{i}", i) for i in members]
+        # a visited character takes the first class holding it, gate passed or not: when the gate fails,
+        # trying the remaining classes only to find the character in none of them costs more than the gate.
+        # Then the match needs some end group set.
         union = "".join(cls for cls, _ in classes)
-        regex = re.compile(f"[{union}](?<={'|'.join(alternatives)})")
-        members = {regex.groupindex[end]: [(regex.groupindex[g], i) for g, i in pairs]
+        some_end = "(?!)"
+        for a in reversed(range(len(classes))):
+            some_end = f"(?(end{a})|{some_end})"
+        regex = re.compile(f"[{union}](?<={'|'.join(alternatives)}){some_end}")
+        members = {regex.groupindex[end]: tuple((regex.groupindex[g], i) for g, i in pairs)
                    for end, pairs in members_of.items()}
         return regex, members
 
@@ -238,6 +281,10 @@ class UnionScan:
         out: list[list[tuple[int, int]]] = [[] for _ in self.patterns]
         if self.regex is not None:
             ends = [0] * len(self.patterns)
+            for i in self.line_start:                # the one start a newline does not announce
+                if (m := self.patterns[i].match(text)):
+                    out[i].append(m.span())
+                    ends[i] = m.end()
             members = self.members
             for m in self.regex.finditer(text):
                 span = m.span
@@ -249,6 +296,90 @@ class UnionScan:
         for i in self.plain:
             out[i] = [m.span() for m in self.patterns[i].finditer(text)]
         return out
+
+
+def _gate_sequences(pattern: str) -> list[list[str]]:
+    """The pattern as alternatives, each a list of the texts of its top-level items (`\d`, `(?<!\d.)`,
+    `\s*`, `[年月]` …): it matches where one of the sequences does. An alternative that does not split into
+    items parsing the same as it stays one item."""
+    alternatives, items, i, n = [], [], 0, len(pattern)
+    while i < n:
+        start, ch = i, pattern[i]
+        if ch == "|":
+            alternatives.append(items)
+            items, i = [], i + 1
+            continue
+        if ch == "\\":
+            i += 6 if pattern.startswith("u", i + 1) else 2
+        elif ch == "[":
+            i = _class_end(pattern, i)
+        elif ch == "(":
+            depth = 0
+            while i < n:
+                c = pattern[i]
+                if c == "\\":
+                    i += 1
+                elif c == "[":
+                    i = _class_end(pattern, i) - 1
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+            i += 1
+        else:
+            i += 1
+        if (q := _QUANTIFIER.match(pattern, i)):
+            i = q.end()
+        items.append(pattern[start:i])
+    alternatives.append(items)
+    if "|".join("".join(items) for items in alternatives) != pattern:
+        return [[pattern]]
+    return [items if _parses_as(items) else ["".join(items)] for items in alternatives]
+
+
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{\d*(?:,\d*)?\})[?+]?")
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """The index after the character class that opens at pattern[i]."""
+    i += 1
+    if pattern.startswith("^", i):
+        i += 1
+    if pattern.startswith("]", i):
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
+
+
+def _parses_as(items: list[str]) -> bool:
+    """Whether the texts, each parsed alone, give what their concatenation parses to (a check that the
+    split cut at item boundaries)."""
+    try:
+        parsed = [repr(x) for text in items for x in _sre_parse.parse(text).data]
+        whole = [repr(x) for x in _sre_parse.parse("".join(items)).data]
+    except re.error:
+        return False
+    return parsed == whole
+
+
+def _shared_prefix_regex(sequences: list[list[str]]) -> str:
+    """A regex that matches where any of the item sequences matches, with common leading items written once.
+    Only whether it matches counts (it is a gate), so a sequence that ends cuts off the longer ones."""
+    if any(not seq for seq in sequences):
+        return ""
+    heads: dict[str, list[list[str]]] = {}
+    for seq in sequences:
+        heads.setdefault(seq[0], []).append(seq[1:])
+    alternatives = [head + _shared_prefix_regex(tails) for head, tails in heads.items()]
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+
+class _LineStart(Exception):
+    """A (?m)^ pattern: UnionScan visits it at newlines."""
 
 
 class _Unsupported(Exception):
