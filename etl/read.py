@@ -149,7 +149,8 @@ def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
                 return data.decode(enc), enc, None
             except UnicodeDecodeError as exc:
                 return data.decode(enc, errors="replace"), enc, f"undecodable bytes replaced: {exc.reason} at byte {exc.start}"
-    utf16 = _looks_utf16(data) or (b"\x00" in data[:4096] and _looks_utf16(data, cjk_only=True))
+    # (ASCII-bearing UTF-16 needs NUL bytes: one memchr spares the even/odd copies of every UTF-8 file)
+    utf16 = (b"\x00" in data and _looks_utf16(data)) or (b"\x00" in data[:4096] and _looks_utf16(data, cjk_only=True))
     if utf16:
         return _decode_utf16(data, utf16)
     why = _is_binary(data)
