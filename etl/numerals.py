@@ -24,11 +24,20 @@ ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?"
 # full match at every position (same matches as `(?:{ARABIC}|[{_CN}])`: an Arabic number always matches at a
 # digit, and no Chinese numeral is a digit).
 _ARABIC_REST = r"\d{0,2}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d*(?:\.\d+)?"
-NUMERAL = re.compile(
-    rf"[\d{_CN}](?:(?<=\d)(?:{_ARABIC_REST})|)"
-    rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}](?=[{''.join(SMALL)}{''.join(LARGE)}]))*"
-    rf"[{HEDGES}]?"
-)
+
+
+def numeral_pattern(lone_chinese: str = "") -> str:
+    """NUMERAL's pattern. With lone_chinese (a regex, tried after a first Chinese numeral character), a
+    match that starts with a Chinese numeral character needs it to hold; the match is unchanged where it does.
+    quantities.scan uses it to skip, inside the regex engine, lone characters that cannot be a quantity."""
+    return (rf"[\d{_CN}](?:(?<=\d)(?:{_ARABIC_REST})|{lone_chinese})"
+            rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}](?=[{''.join(SMALL)}{''.join(LARGE)}]))*"
+            rf"[{HEDGES}]?")
+
+
+NUMERAL = re.compile(numeral_pattern())
+# what, after a first Chinese numeral character, makes NUMERAL's match longer than that one character
+NUMERAL_GOES_ON = rf"[\d{_CN}{HEDGES}]|点(?=[{''.join(CN_DIGITS)}\d])"
 _PLAIN = re.compile(ARABIC)
 _TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
 
