@@ -139,7 +139,7 @@ def _mask_scanner() -> "UnionScan":
 
 
 class UnionScan:
-    """The finditer spans of many patterns, found in one pass of the regex engine instead of one pass each.
+    r"""The finditer spans of many patterns, found in one pass of the regex engine instead of one pass each.
 
     Scanning the text is what costs (a character-class test at every position, ~30 times over); the matches
     are rare. So the first character every match of a pattern can start with is worked out from its parsed
@@ -312,7 +312,7 @@ class UnionScan:
 
 
 def _gate_sequences(pattern: str) -> list[list[str]]:
-    """The pattern as alternatives, each a list of the texts of its top-level items (`\d`, `(?<!\d.)`,
+    r"""The pattern as alternatives, each a list of the texts of its top-level items (`\d`, `(?<!\d.)`,
     `\s*`, `[年月]` …): it matches where one of the sequences does. An alternative that does not split into
     items parsing the same as it stays one item."""
     alternatives, items, i, n = [], [], 0, len(pattern)
