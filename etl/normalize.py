@@ -3,7 +3,9 @@ spaces inside numbers. The result is the stored text; every figure offset points
 from __future__ import annotations
 
 import itertools
+import operator
 import re
+from re import _constants as _c, _parser
 from collections import Counter
 from functools import lru_cache
 
@@ -27,6 +29,20 @@ _SPACE_NO_NL_CLASS = "".join(f"\\u{ord(c):04x}" for c in _SPACE_CHARS if c != "\
 # a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
 # (`\s[·•]…[·•]\s|\s[—–]…[—–]\s` with the shared leading \s factored out and spelt as a literal class)
 INLINE_PAGE_NUMBER = re.compile(rf"[{_SPACE_CLASS}](?:[·•]\s?\d{{1,4}}\s?[·•]|[—–]\s\d{{1,4}}\s[—–])\s")
+# INLINE_PAGE_NUMBER matches at a space only when one of these four matches at the next character: the same
+# pattern, each starting with its literal so the engine jumps straight to it (and is not run at all without it).
+# Those four finding nothing, INLINE_PAGE_NUMBER.sub has nothing to do (the common case).
+_INLINE_PAGE_NUMBER_AT = [(c, re.compile(rf"{c}(?<=[{_SPACE_CLASS}]{c})" + (r"\s?\d{1,4}\s?[·•]\s" if c in "·•" else
+                                                                          r"\s\d{1,4}\s[—–]\s")))
+                          for c in "·•—–"]
+
+
+def _drop_inline_page_numbers(text: str) -> str:
+    if any(c in text and pattern.search(text) for c, pattern in _INLINE_PAGE_NUMBER_AT):
+        return INLINE_PAGE_NUMBER.sub("", text)
+    return text
+
+
 _ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 
@@ -77,11 +93,43 @@ def wrap_width(lines: list[str]) -> int | None:
     return mode if mode <= 120 and near[mode] / total >= 0.4 else None
 
 
-def _is_furniture(line: str, counts: dict[str, int], furniture: re.Pattern) -> bool:
-    if len(line) <= 40 and furniture.match(line):
-        return True
-    # a short running header repeated on many pages
-    return counts.get(line, 0) >= 3 and len(line) <= 30 and not ends_sentence(line)
+_LONG = 122     # a line of more characters is more than 122 columns wide, whatever its characters
+
+
+def _layout(lines: list[str]) -> tuple[int | None, list[int] | None]:
+    """wrap_width(lines) and, when it is set, the display width of every line — except that a line of more than
+    _LONG characters gets _LONG + 1: all that is asked of it is `width >= 0.8 * wrap_width`, and it is (wrap_width
+    is at most 120). Flowing paragraphs, the long lines of most documents, are thus never measured."""
+    lens = list(map(len, lines))
+    sample = list(itertools.islice(filter((5).__lt__, lens), 800))   # lengths of the lines wrap_width measures
+    total = len(sample)
+    if total < 8:
+        return None, None
+    # Only the lines of at most 122 characters can be counted in near[w] for some w <= 120: when they are under
+    # 40 % of the sample, wrap_width is None.
+    if sum(map((_LONG + 1).__gt__, sample)) / total < 0.4:
+        return None, None
+    if max(lens) <= _LONG:
+        widths = _widths(lines)
+    else:
+        short = list(map((_LONG + 1).__gt__, lens))
+        found = iter(_widths(list(itertools.compress(lines, short))))
+        widths = [next(found) if is_short else _LONG + 1 for is_short in short]
+    counts = Counter(itertools.islice(itertools.compress(widths, map((5).__lt__, lens)), 800))
+    # wrap_width's near[w] and mode, among the widths of at most 120: a long line (true width over 122) is
+    # never counted in them, so they are exact
+    get = counts.get
+    near = {w: get(w - 2, 0) + get(w - 1, 0) + n + get(w + 1, 0) + get(w + 2, 0) for w, n in counts.items() if w <= 120}
+    if not near:
+        return None, None            # the mode is over 120
+    mode = max(near, key=lambda w: (near[w], w))
+    if near[mode] / total < 0.4:
+        return None, None            # whether or not a width over 120 is the mode, wrap_width is None
+    # A width over 120 wins over the mode if its near[] is as high; it counts only lines of width >= 119.
+    if sum(counts[w] for w in counts if w >= 119) >= near[mode]:
+        width = wrap_width(lines)    # measure every line then (rare)
+        return (width, _widths(lines)) if width else (None, None)
+    return mode, widths
 
 
 def _is_caption(raw_line: str, line: str, prev: str | None, prev_width: int | None, width: int | None) -> bool:
@@ -97,32 +145,6 @@ def _is_caption(raw_line: str, line: str, prev: str | None, prev_width: int | No
     if UNIT_FIGURE.search(line) or CN_FIGURE.search(line) or re.search(r"\d\s*[%/‰]", line):
         return False
     return all(len(part.strip()) <= 40 for part in line.split("。") if part.strip())
-
-
-def _joins(prev: str, prev_width: int | None, nxt: str, width: int | None) -> bool:
-    """Whether line `nxt` continues the paragraph ending with line `prev` (prev_width: its display width, set
-    when the document is hard-wrapped at `width`)."""
-    if prev[-1] in "0123456789.万亿千百":
-        return not LIST_MARKER.match(nxt)    # a number never ends a paragraph ("政策25" + "项。"), a list item does
-    # (a DATE_LINE ends with 日: testing that first saves most of the regex calls)
-    if (ends_sentence(prev) or LIST_MARKER.match(nxt) or (nxt[-1] == "日" and DATE_LINE.match(nxt))
-            or (prev[-1] == "日" and DATE_LINE.match(prev))):
-        return False
-    if width:
-        if LIST_MARKER.match(prev) and prev[-1] in "》）)":
-            return False
-        return prev_width >= 0.8 * width
-    if LIST_MARKER.match(prev):
-        return False
-    # a line holding sentence punctuation is running text cut by a line break; a short bare line is a heading
-    return bool(RUNNING_TEXT.search(prev)) or len(prev) > 60
-
-
-def _glue(left: str, right: str) -> str:
-    """The separator between two joined lines: a space only inside English text."""
-    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
-        return " "                           # an English word at a line end; a number split by a line break joins
-    return ""
 
 
 # tables._is_header and is_table_row are False unless tables._SEPARATED (`\t|\S\s{2,}\S|[|｜]`) is found in the line.
@@ -151,7 +173,11 @@ def _separated_lines(lines: list[str]) -> list[int]:
 def _table_lines(lines: list[str]) -> set[int]:
     """Indexes of table rows (a header of labels followed by rows with numeric cells)."""
     rows: set[int] = set()
-    for i in _separated_lines(lines):
+    separated = _separated_lines(lines)
+    # is_table_row(lines[i + 1]) is False unless line i + 1 is separated too: test that first, in C, before the
+    # costly _is_header (a paragraph holding two spaces in a row is a separated line, but rarely followed by one)
+    separated_set = set(separated)
+    for i in filter(lambda i: i + 1 in separated_set, separated):
         line = lines[i]
         if i in rows or not _is_header(line) or i + 1 >= len(lines) or not is_table_row(lines[i + 1]):
             continue
@@ -163,44 +189,174 @@ def _table_lines(lines: list[str]) -> set[int]:
     return rows
 
 
+_DIGIT_END = frozenset("0123456789.万亿千百")     # a line ending with one of these joins the next unless it is a list item
+_SENTENCE_END = frozenset(TERMINAL + "：:")
+_CLOSERS = frozenset(CLOSERS)
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # isascii() and isalpha()
+
+
+def _last_chars(items) -> tuple[list[str] | None, bool]:
+    """The characters a match of the parsed regex `items` can end with, as pieces of a regex character class
+    (None: it cannot be told), and whether it can match the empty string."""
+    pieces: list[str] = []
+    for op, av in reversed(list(items)):
+        if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
+            continue                          # consumes no character
+        if op is _c.LITERAL:
+            return pieces + [re.escape(chr(av))], False
+        if op is _c.IN:
+            for item_op, item_av in av:
+                if item_op is _c.LITERAL:
+                    pieces.append(re.escape(chr(item_av)))
+                elif item_op is _c.RANGE:
+                    pieces.append(f"{re.escape(chr(item_av[0]))}-{re.escape(chr(item_av[1]))}")
+                elif item_op is _c.CATEGORY and item_av in (_c.CATEGORY_DIGIT, _c.CATEGORY_SPACE):
+                    pieces.append(r"\d" if item_av is _c.CATEGORY_DIGIT else r"\s")
+                else:
+                    return None, False        # a negated class, \w …
+            return pieces, False
+        if op is _c.SUBPATTERN:
+            if av[1] or av[2]:
+                return None, False            # (?i:…) and the like
+            sub, nullable = _last_chars(av[3])
+        elif op is _c.BRANCH:
+            subs = [_last_chars(alternative) for alternative in av[1]]
+            if any(sub is None for sub, _ in subs):
+                return None, False
+            sub, nullable = [piece for sub, _ in subs for piece in sub], any(n for _, n in subs)
+        elif op is _c.MAX_REPEAT or op is _c.MIN_REPEAT or op is _c.POSSESSIVE_REPEAT:
+            sub, nullable = _last_chars(av[2])
+            nullable = nullable or av[0] == 0
+        else:
+            return None, False                # ., back references …
+        if sub is None:
+            return None, False
+        pieces += sub
+        if not nullable:
+            return pieces, False
+    return pieces, True
+
+
+def _line_end_chars(items) -> list[str] | None:
+    """The characters a non-empty string that `items` matches from its start (re.match) ends with, when every
+    match must end at $ (else None). What comes before the last item does not matter."""
+    items = list(items)
+    if not items:
+        return None
+    op, av = items[-1]
+    if op is _c.AT and av in (_c.AT_END, _c.AT_END_STRING):
+        return _last_chars(items[:-1])[0]     # an empty match would need an empty string
+    if op is _c.SUBPATTERN and not (av[1] or av[2]):
+        return _line_end_chars(av[3])
+    if op is _c.BRANCH:
+        ends = [_line_end_chars(alternative) for alternative in av[1]]
+        return None if any(end is None for end in ends) else [piece for end in ends for piece in end]
+    return None
+
+
+@lru_cache(maxsize=None)
+def _furniture_end() -> re.Pattern | None:
+    """A furniture line (the patterns all end with $) can only end with one of a few characters: the regex
+    class of them, worked out from the parsed patterns, or None when that cannot be told."""
+    parsed = _parser.parse(_furniture().pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    pieces = _line_end_chars(parsed.data)
+    return re.compile("[" + "".join(pieces) + "]") if pieces else None
+
+
+def _dropped(counts: Counter) -> set[str]:
+    """The lines that _is_furniture drops. It depends on a line's text only, so it is decided once per distinct
+    line (the keys of counts, which are every non-empty line) instead of once per line."""
+    furniture = _furniture()
+    short = [line for line in counts if len(line) <= 40]
+    end = _furniture_end()
+    if end is not None:
+        # only the lines ending with a character a furniture pattern can end with are matched: one regex pass
+        # over the string of their last characters picks them out
+        lasts = "".join(map(operator.itemgetter(-1), short))
+        short = [short[m.start()] for m in end.finditer(lasts)]
+    dropped = set(filter(furniture.match, short))
+    dropped.update(line for line, n in counts.items() if n >= 3 and len(line) <= 30 and not ends_sentence(line))
+    return dropped
+
+
 def normalize_text(raw: str) -> str:
     # (`in` tests are much cheaper than a regex pass, and most texts have neither zero-width characters nor CRs)
     text = _ZERO_WIDTH.sub("", raw) if any(c in raw for c in _ZERO_WIDTH_CHARS) else raw
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = to_halfwidth(text)
-    raw_lines = [l.rstrip() for l in text.split("\n")]
-    lines = [l.strip() for l in raw_lines]
-    counts = Counter(filter(None, lines))
-    furniture = _furniture()
-    width = wrap_width(lines)
-    line_widths = _widths(lines) if width else None     # only a hard-wrapped layout compares line widths
+    raw_lines = text.split("\n")
+    # (a line's rstrip() is only ever looked at for its first character, which is the unstripped line's when
+    # the stripped line is not empty: raw_lines keeps the unstripped lines)
+    lines = list(map(str.strip, raw_lines))
+    dropped = _dropped(Counter(filter(None, lines)))
+    width, line_widths = _layout(lines)
+    # a hard-wrapped layout compares line widths, always with 0.8 * width
+    wide = list(map((0.8 * width).__le__, line_widths)) if width else None
     table_rows = _table_lines(lines)
-    paragraphs: list[str] = []
-    # the pieces of the paragraph being built, joined once it ends (adding lines to a string one by one is
-    # quadratic in a long paragraph); its pieces are non-empty lines, with a " " or nothing between two of them
-    current: list[str] = []
-    last_line, last_width = None, None
-    for index, (raw_line, line) in enumerate(zip(raw_lines, lines)):
+    # The paragraphs as pieces: "\n" before the first line of each paragraph and before each table row, then its
+    # lines with " " or nothing between two of them; "\n".join(paragraphs) is their concatenation less the first
+    # "\n" (no paragraph is empty).
+    out: list[str] = []
+    append = out.append
+    # The last line kept in the current paragraph (None at the start and after a table row), and what is known of
+    # it, worked out once when it is kept instead of each time a test on the previous line is made:
+    #   prev_ends     ends_sentence(prev)
+    #   prev_digit    it ends with a digit, ".", 万, 亿, 千 or 百: the next line joins it unless it is a list item
+    #   prev_breaks   (unless prev_digit) no line joins it: it ends a sentence or is a date line; in a hard-wrapped
+    #                 layout, it is narrower than 0.8 * width or a list item ending with 》, ）or ); otherwise, it is a
+    #                 list item or a short bare line (a heading). Any other line joins it unless it is a list item or
+    #                 a date line. (That is the old _joins(prev, …, line, width), its tests on prev done once.)
+    prev = None
+    prev_index = 0
+    prev_ends = prev_digit = prev_breaks = False
+    for index, line in enumerate(lines):
+        if not line:
+            continue
         if index in table_rows:
-            if current:
-                paragraphs.append("".join(current))
-            paragraphs.append("\t".join(cell for _, _, cell in _cells(line)))
-            current, last_line, last_width = [], None, None
+            append("\n")
+            append("\t".join(cell for _, _, cell in _cells(line)))
+            prev = None
             continue
-        if not line or _is_furniture(line, counts, furniture):
+        if line in dropped:          # page furniture
             continue
-        if line[-1] == "。" and _is_caption(raw_line, line, last_line, last_width, width):   # a caption ends with 。
-            continue
-        if current and last_line is not None and _joins(last_line, last_width, line, width):
-            current.append(_glue(current[-1], line))
-            current.append(line)
+        last = line[-1]
+        if prev is None:
+            joins = False
         else:
-            if current:
-                paragraphs.append("".join(current))
-            current = [line]
-        last_line = line
-        last_width = line_widths[index] if line_widths else None
-    if current:
-        paragraphs.append("".join(current))
-    return squeeze_spaces(INLINE_PAGE_NUMBER.sub("", "\n".join(paragraphs)))
+            # a caption ends with 。, holds no comma and never follows a line ending a sentence (_is_caption's
+            # first tests, made here on what is at hand)
+            if (last == "。" and not prev_ends and "，" not in line and "," not in line
+                    and _is_caption(raw_lines[index], line, prev, line_widths[prev_index] if width else None, width)):
+                continue
+            if prev_digit:
+                joins = not LIST_MARKER.match(line)
+            elif prev_breaks:
+                joins = False
+            else:
+                joins = not (LIST_MARKER.match(line) or (last == "日" and DATE_LINE.match(line)))
+        if joins:
+            # the old _glue: a space only between two ASCII letters (an English word cut at the line end)
+            if line[0] in _ASCII_LETTERS and prev[-1] in _ASCII_LETTERS:
+                append(" ")
+        else:
+            append("\n")
+        append(line)
+        prev, prev_index = line, index
+        prev_digit = last in _DIGIT_END
+        if prev_digit:
+            prev_ends = False        # none of those characters is a closer or ends a sentence
+            continue
+        if last in _CLOSERS:
+            prev_ends = ends_sentence(line)
+        else:
+            prev_ends = last in _SENTENCE_END     # (what ends_sentence says of a line not ending with a closer)
+        if prev_ends or (last == "日" and DATE_LINE.match(line)):
+            prev_breaks = True
+        elif width:
+            prev_breaks = not wide[index] or (last in "》）)" and bool(LIST_MARKER.match(line)))
+        else:
+            prev_breaks = bool(LIST_MARKER.match(line)) or not (len(line) > 60 or RUNNING_TEXT.search(line))
+    return squeeze_spaces(_drop_inline_page_numbers("".join(out)[1:]))
