@@ -5,7 +5,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from .context import DocumentContext, Site
+from .context import DocumentContext, Sentence, Site
 from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
@@ -21,10 +21,15 @@ RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, 
 # character; the look-behinds are checked on the character before each match instead. No match can start
 # inside a rejected one (a year's digits run into its 年/～, a relative word's second character opens none),
 # so the two find the same matches.
-_YEAR_BODY = re.compile(YEAR.pattern.split("(?<!同)", 1)[1])
+# (Written out rather than cut from YEAR so that each alternative opens on one character, 19…|20… rather than
+# (?:19|20)…: re then skips ahead to the candidates. Keep the two in step.)
+_YEAR_BODY = re.compile(r"(19\d{2}|20\d{2}|一[〇零九][〇零一二三四五六七八九]{2}|二[〇零九][〇零一二三四五六七八九]{2})"
+                        r"\s*(?:年(?!以来|来)|～|~|—|-|至)")
 _YEAR_NOT_AFTER = re.compile(r"[\d〔\[［(（﹝.比较与同]")
 _RELATIVE_BODY = re.compile(RELATIVE.pattern.split(")", 1)[1])
 _RELATIVE_NOT_AFTER = re.compile("[比较与同]")
+# a character every relative year word holds (年): a sentence without it has none
+_RELATIVE_CHAR = "年" if all("年" in word for word in RELATIVE_YEAR) else ""
 DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
 EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
@@ -86,6 +91,13 @@ def _partner_regex() -> re.Pattern:
     return re.compile(_trie_pattern(dict.fromkeys(load_partners(), True)))
 
 
+@lru_cache(maxsize=None)
+def _partners_in_lines() -> bool:
+    """Whether the partner names a scan of the whole text finds inside a line are those a scan of the stripped
+    line finds: so when no name holds whitespace (a line break included)."""
+    return not any(ch.isspace() for name in load_partners() for ch in name)
+
+
 class Attributor:
     """Region, partner and year lookups for one document; mentions are found once per document."""
 
@@ -95,24 +107,45 @@ class Attributor:
         excluded = [m.span() for m in _exclusions().finditer(text)]    # ordered, non-overlapping
         excluded_starts = [s for s, _ in excluded]
         region_of_name = _region_of_name()
-        self.regions = []  # (start, end, region, usable)
+        self.regions = []  # (start, end, region)
         for m in _region_regex().finditer(text):
             start = m.start()
             k = bisect.bisect_right(excluded_starts, start) - 1
             if k >= 0 and start < excluded[k][1]:
                 continue
-            end = m.end()
-            usable = not self._is_event_place(text, start, end) and not self._is_counterparty(text, start, end) \
-                and not ctx.in_title(start, end)
-            self.regions.append((start, end, region_of_name[m.group()], usable))
+            self.regions.append((start, m.end(), region_of_name[m.group()]))
+        # Most mentions are never asked about (no figure near them), so whether a region mention is usable
+        # and whether a partner mention names the partner in its role are decided when first asked.
+        self._usable: list[bool | None] = [None] * len(self.regions)
         partners = load_partners()
-        self.partners = [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text)
-                         if self._is_partner_role(m)]
-        self._year_mentions: dict[int, list[tuple[int, int, str]]] = {}
+        self._partner_mentions = [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text)]
+        self._partner_role: list[bool | None] = [None] * len(self._partner_mentions)
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
         self._heading_starts = [h.start for h in ctx.headings]
         self._region_starts = [r[0] for r in self.regions]
-        self._partner_starts = [p[0] for p in self.partners]
+        self._partner_starts = [p[0] for p in self._partner_mentions]
+
+    @property
+    def partners(self) -> list[tuple[int, int, str]]:
+        """(start, end, partner) of the mentions that name a partner in its role."""
+        return [p for k, p in enumerate(self._partner_mentions) if self._is_partner(k)]
+
+    def _is_usable(self, k: int) -> bool:
+        """Whether region mention k may attribute a figure: not an event's place, a counterparty or in a title."""
+        usable = self._usable[k]
+        if usable is None:
+            text, (start, end, _) = self.ctx.text, self.regions[k]
+            usable = self._usable[k] = (not self._is_event_place(text, start, end)
+                                        and not self._is_counterparty(text, start, end)
+                                        and not self.ctx.in_title(start, end))
+        return usable
+
+    def _is_partner(self, k: int) -> bool:
+        role = self._partner_role[k]
+        if role is None:
+            start, end, _ = self._partner_mentions[k]
+            role = self._partner_role[k] = self._is_partner_role(start, end)
+        return role
 
     @staticmethod
     def _is_event_place(text: str, start: int, end: int) -> bool:
@@ -127,10 +160,10 @@ class Attributor:
         return (start > 0 and text[start - 1] in COUNTERPARTY_BEFORE
                 and bool(COMPANY_AFTER.match(text[end:end + 16])))
 
-    def _is_partner_role(self, m: re.Match) -> bool:
+    def _is_partner_role(self, start: int, end: int) -> bool:
         text = self.ctx.text
-        before = text[m.start() - 1] if m.start() else "\n"
-        after = text[m.end():m.end() + 12]
+        before = text[start - 1] if start else "\n"
+        after = text[end:end + 12]
         if OWN_FIGURE_AFTER.match(after):
             return True                  # 其中北京1200万元、上海800万元: the partner's own figure
         if before == "、" or after.startswith("、") or before == "在":
@@ -143,19 +176,23 @@ class Attributor:
         """(region, partner) of a section heading; a heading naming one place covers its section."""
         lo = bisect.bisect_left(self._region_starts, para.start)
         hi = bisect.bisect_left(self._region_starts, para.end, lo)
-        mentions = self.regions[lo:hi]
-        if any(not r[3] for r in mentions):
+        if not all(self._is_usable(k) for k in range(lo, hi)):
             return None, None            # 科洽会在乌鲁木齐开幕: the heading names an event
-        regions = {r[2] for r in mentions}
-        line = self.ctx.text[para.start:para.end].strip()
-        partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
+        regions = {r[2] for r in self.regions[lo:hi]}
+        if _partners_in_lines():         # the document's mentions inside the heading line are the line's own
+            lo = bisect.bisect_left(self._partner_starts, para.start)
+            hi = bisect.bisect_left(self._partner_starts, para.end, lo)
+            partners = {p[2] for p in self._partner_mentions[lo:hi]}
+        else:
+            line = self.ctx.text[para.start:para.end].strip()
+            partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
         return (next(iter(regions)) if len(regions) == 1 else None,
                 next(iter(partners)) if len(partners) == 1 else None)
 
     def _partners_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
         lo = bisect.bisect_left(self._partner_starts, start)
-        hi = bisect.bisect_left(self._partner_starts, end)
-        return self.partners[lo:hi]
+        hi = bisect.bisect_left(self._partner_starts, end, lo)
+        return [self._partner_mentions[k] for k in range(lo, hi) if self._is_partner(k)]
 
     def heading_names(self, start: int) -> tuple[str | None, str | None]:
         """Region and partner of the section heading above start (only the nearest heading counts)."""
@@ -177,10 +214,10 @@ class Attributor:
 
     def year(self, start: int, site: Site | None = None) -> tuple[int | None, str]:
         """Nearest year stated before the figure in its sentence (outside titles), else the document year."""
-        index = self.ctx.sentence_index(start) if site is None else site.sentence_index
-        mentions = self._year_mentions.get(index)
+        sentence = self.ctx.sentence_at(start) if site is None else site.sentence
+        mentions = sentence.years
         if mentions is None:
-            mentions = self._year_mentions[index] = self._sentence_years(*self.ctx.sentence_bounds(index))
+            mentions = sentence.years = self._sentence_years(sentence.start, sentence.end)
         best = None
         for position, year, source in mentions:
             if position > start:
@@ -205,7 +242,7 @@ class Attributor:
                 found.append((span.end() - 1, year, "sentence"))
             else:
                 found.append((m.start(), year, "sentence"))
-        if self.doc_year is not None:
+        if self.doc_year is not None and text.find(_RELATIVE_CHAR, sentence_start, sentence_end) >= 0:
             for m in _RELATIVE_BODY.finditer(text, sentence_start, sentence_end):
                 if m.start() and _RELATIVE_NOT_AFTER.match(text, m.start() - 1):
                     continue
@@ -218,41 +255,57 @@ class Attributor:
         if site is None:
             site = ctx.site(start, end)
         sentence_start, clause_start, clause_end = site.sentence_start, site.clause_start, site.clause_end
-        # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
-        opens_clause = start - clause_start <= 6 and not CLAUSE_OPENER.sub("", text[clause_start:start]).strip()
-        floor = clause_start if opens_clause else sentence_start
         starts, regions = self._region_starts, self.regions
-        # regions named before the figure, nearest first
-        for k in range(bisect.bisect_left(starts, start) - 1, bisect.bisect_left(starts, floor) - 1, -1):
-            r_start, r_end, region, usable = regions[k]
-            if usable:
-                between = text[r_end:start]
-                if not (between.endswith("等") and not LINKING.search(between)):
-                    return region
-        lo = bisect.bisect_left(starts, end)
-        hi = bisect.bisect_left(starts, site.long_end)
-        for r_start, r_end, region, usable in regions[lo:hi]:
-            if usable and (
+        before = bisect.bisect_left(starts, start)
+        if before and starts[before - 1] >= sentence_start:     # a region named before the figure in its sentence
+            # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
+            opens_clause = start - clause_start <= 6 and not CLAUSE_OPENER.sub("", text[clause_start:start]).strip()
+            floor = clause_start if opens_clause else sentence_start
+            # regions named before the figure, nearest first
+            for k in range(before - 1, bisect.bisect_left(starts, floor, 0, before) - 1, -1):
+                if self._is_usable(k):
+                    r_start, r_end, region = regions[k]
+                    between = text[r_end:start]
+                    if not (between.endswith("等") and not LINKING.search(between)):
+                        return region
+        lo = bisect.bisect_left(starts, end, before)
+        hi = bisect.bisect_left(starts, site.long_end, lo)
+        for k in range(lo, hi):
+            r_start = regions[k][0]
+            if self._is_usable(k) and (
                     r_start < clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
-                return region
-        anaphors = ctx.memo["anaphor"]
-        anaphor = anaphors.get(sentence_start)
+                return regions[k][2]
+        sentence = site.sentence
+        anaphor = sentence.anaphor
         if anaphor is None:
-            anaphor = anaphors[sentence_start] = ANAPHOR.search(text, sentence_start, site.sentence_end) is not None
+            anaphor = sentence.anaphor = ANAPHOR.search(text, sentence_start, site.sentence_end) is not None
         if anaphor:
             lo = bisect.bisect_left(starts, max(0, sentence_start - LOOKBACK_CHARS))
             hi = bisect.bisect_left(starts, sentence_start)
             for k in range(hi - 1, lo - 1, -1):
-                if regions[k][3]:
+                if self._is_usable(k):
                     return regions[k][2]
-        return self.heading_names(start)[0]
+        return self._sentence_heading_names(sentence)[0]
 
     def partner(self, start: int, end: int, site: Site | None = None) -> str | None:
         if site is None:
             site = self.ctx.site(start, end)
-        inside = (self._partners_between(site.long_start, site.long_end)
-                  or self._partners_between(site.sentence_start, site.sentence_end))
-        for p in reversed(inside):
-            if p[0] < start:
-                return p[2]
-        return self.heading_names(start)[1]
+        sentence = site.sentence
+        in_sentence = sentence.partners
+        if in_sentence is None:
+            in_sentence = sentence.partners = self._partners_between(sentence.start, sentence.end)
+        if in_sentence:                  # the long clause lies inside the sentence: no partner there when none here
+            inside = (in_sentence if (site.long_start, site.long_end) == (sentence.start, sentence.end)
+                      else self._partners_between(site.long_start, site.long_end)) or in_sentence
+            for p in reversed(inside):
+                if p[0] < start:
+                    return p[2]
+        return self._sentence_heading_names(sentence)[1]
+
+    def _sentence_heading_names(self, sentence: Sentence) -> tuple[str | None, str | None]:
+        """heading_names for any position in the sentence: headings are whole lines and a line break ends a
+        sentence, so the nearest heading is the same for all of it."""
+        names = sentence.heading_names
+        if names is None:
+            names = sentence.heading_names = self.heading_names(sentence.start)
+        return names

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .context import DocumentContext, Site
+from .context import DocumentContext, Sentence, Site
 from .lexicon import load_metric_keywords
 
 WINDOW = 40            # characters of context a subject phrase can span (keeps long run-on texts linear)
@@ -13,10 +13,14 @@ FAMILY = {"money": "money", "money_usd": "money", "money_other": "money", "perso
 AFTER_STOP = re.compile(r"已|将|均|共|分别|进行|开展|参加|参与|落地|完成|获得|实现|达到|建成|通过|使用|入选|签约|开工|"
                         r"投产|建立|编制|设立|安排|提供|申报|承担|认定|获批|成立|入驻|分布|覆盖|为|是|在|于|被|得到|"
                         r"达成|列入|纳入|产生|带动|实施|开发|研发|取得|制定|出台|形成|组建|提升|发挥|\d")
+# AFTER_STOP as its words and its digit apart: a pattern of plain words lets re skip to their first characters,
+# and the first stop is the nearer of the two.
+_STOP_WORDS = re.compile(AFTER_STOP.pattern.removesuffix("|\\d"))
+_STOP_DIGIT = re.compile(r"\d")
 LEADING_TIME = re.compile(r"^(?:(?:19|20)\d{2}年(?:度|底|末|初)?|截至|截止|其中|目前|同时|此外|全年|当年|今年|去年|并|还|又|共|累计|"
                           r"组织实施|实施|安排|落实|已完成|完成|确定了|确定|出台了|出台|研究制定|制定|遴选了|遴选|达到|有)+")
 PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该企业|该公司|该技术|该平台|他的公司|她的公司|公司负责人|总经理|"
-                          r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|[一该]家企业")
+                          r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|一家企业|该家企业")
 PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
 TRAINING = re.compile(r"培训|培养|培育|引进|进修|研修|轮训")
 PERSON_RESULT = re.compile(r"就业|脱贫|受益|增收|参观|惠及|带动")
@@ -49,45 +53,58 @@ def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:
 
 def _after_window(text: str, end: int, clause_end: int, limit: int = 20) -> str:
     window = text[end:min(clause_end, end + limit)]
-    stop = AFTER_STOP.search(window)
+    word = _STOP_WORDS.search(window)
+    digit = _STOP_DIGIT.search(window, 0, word.start() if word else len(window))
+    stop = digit or word             # a digit found is before any word
     return window[:stop.start()] if stop else window
 
 
 def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
-             previous: list[dict], site: Site | None = None) -> tuple[str, str | None]:
-    """(metric, subject) of the figure text[start:end]; previous = earlier figures of the same sentence;
+             previous: list[tuple], site: Site | None = None) -> tuple[str, str | None]:
+    """(metric, subject) of the figure text[start:end]; previous = (kind, metric, subject) of the earlier
+    figures of the same sentence;
     site = ctx.site(start, end) when the caller has it already."""
     text = ctx.text
     family = FAMILY.get(kind or "")
     if site is None:
         site = ctx.site(start, end)
     clause_start, clause_end = site.clause_start, site.clause_end
-    before = LEADING_TIME.sub("", text[max(clause_start, start - WINDOW):start]).rstrip("近约超过突破达逾")
-    after = _after_window(text, end, site.after_end)
-    if after[:1] in ("、", "和", "及", "与", "或"):
-        after = ""                       # 8个、星创天地5家: the next item of a list, not this number's noun
-    if family is None:
-        return "other", (before[-16:] or after[:16] or None)
+    before = text[clause_start if clause_start > start - WINDOW else start - WINDOW:start]
+    leading = LEADING_TIME.match(before)
+    if leading:
+        before = before[leading.end():]
+    before = before.rstrip("近约超过突破达逾")
     if family == "person":               # 96人参加培训: for people the verb after the number says what they are
         after = text[end:min(clause_end, end + 12)]
+    else:
+        after = _after_window(text, end, site.after_end)
+        if after[:1] in ("、", "和", "及", "与", "或"):
+            after = ""                   # 8个、星创天地5家: the next item of a list, not this number's noun
+        if family is None:
+            return "other", (before[-16:] or after[:16] or None)
     pattern, metric_of = _keyword_regex(family)
-    after_hits = list(pattern.finditer(after))
-    if family == "count" and after_hits:
-        head = after_hits[-1]
-        return metric_of[head.group()], after[:head.end()]
-    if family == "person":
+    if family == "count":                # the noun after a count is its last keyword (5家众创空间)
+        head = None
+        for head in pattern.finditer(after):
+            pass
+        if head is not None:
+            return metric_of[head.group()], after[:head.end()]
+    elif family == "person":
         trained = [m.end() for m in TRAINING.finditer(before)]
         if trained and not PERSON_RESULT.search(before, trained[-1]):
             return "trainees", _subject_before(before)   # 培训农牧民5.6万人次: the verb, not the noun, says trainees
-    before_hits = list(pattern.finditer(before))
-    if before_hits:
-        return metric_of[before_hits[-1].group()], _subject_before(before)
-    if after_hits:
-        head = after_hits[0] if family != "count" else after_hits[-1]
-        return metric_of[head.group()], after[:head.end()]
-    for fig in reversed(previous):
-        if FAMILY.get(fig["kind"] or "") == family:
-            return fig["metric"], fig["subject"]
+    last = None
+    for last in pattern.finditer(before):
+        pass
+    if last is not None:
+        return metric_of[last.group()], _subject_before(before)
+    if family != "count":                # (a count's keywords after it were looked at above)
+        head = pattern.search(after)
+        if head is not None:
+            return metric_of[head.group()], after[:head.end()]
+    for p_kind, p_metric, p_subject in reversed(previous):
+        if FAMILY.get(p_kind or "") == family:
+            return p_metric, p_subject
     if family == "money":                # 去年这一数字已飙升至35亿元: the amount named in an earlier clause
         earlier = _keywords(family, text[max(site.sentence_start, clause_start - 3 * WINDOW):clause_start])
         if earlier:
@@ -102,15 +119,14 @@ def _subject_before(before: str) -> str:
     return before[-16:]
 
 
-def scope_of(ctx: DocumentContext, start: int, index: int | None = None) -> str:
+def scope_of(ctx: DocumentContext, start: int, sentence: Sentence | None = None) -> str:
     """project when the sentence or its paragraph is about one named project or enterprise, else program
-    (index = the sentence index of start, when known)."""
-    if index is None:
-        index = ctx.sentence_index(start)
-    cache = ctx.memo["scope"]
-    scope = cache.get(index)
+    (sentence = ctx.sentence_at(start), when known; the answer is kept on it)."""
+    if sentence is None:
+        sentence = ctx.sentence_at(start)
+    scope = sentence.scope
     if scope is None:
-        scope = cache[index] = _sentence_scope(ctx, *ctx.sentence_bounds(index))
+        scope = sentence.scope = _sentence_scope(ctx, sentence.start, sentence.end)
     return scope
 
 
@@ -120,10 +136,18 @@ def _sentence_scope(ctx: DocumentContext, start: int, end: int) -> str:
         return "project"
     if PROGRAM_CUES.search(text, start, end):
         return "program"
+    # the paragraph and heading tests depend only on the paragraph and the heading: asked once for each
+    memo = ctx.scope_memo
     para_start, para_end = ctx.paragraph_at(start)
-    if ENTITY_START.match(text[para_start:min(para_end, para_start + ENTITY_SPAN)]):
+    opens = memo.get(para_start)
+    if opens is None:
+        opens = memo[para_start] = ENTITY_START.match(text[para_start:min(para_end, para_start + ENTITY_SPAN)]) is not None
+    if opens:
         return "project"
     heading = ctx.heading_above(start)
-    if heading is not None and CASE_HEADING.search(ctx.text, heading.start, heading.end):
-        return "project"                 # 典型案例: each paragraph of the section is one example
-    return "program"
+    if heading is None:
+        return "program"
+    case = memo.get(-1 - heading.start)      # headings by minus one minus their start: no clash with paragraphs
+    if case is None:
+        case = memo[-1 - heading.start] = CASE_HEADING.search(text, heading.start, heading.end) is not None
+    return "project" if case else "program"  # 典型案例: each paragraph of the section is one example

@@ -31,11 +31,25 @@ class Span:
     end: int
 
 
+class Sentence:
+    """A sentence holding figures: its bounds and clause breaks, found once, and the per-sentence results of
+    later stages (year mentions, scope, …), which every figure of the sentence shares; None until asked."""
+    __slots__ = ("index", "start", "end", "clause_breaks", "long_breaks", "requirement", "years", "scope",
+                 "anaphor", "heading_names", "citation", "partners", "classified")
+
+    def __init__(self, index: int, start: int, end: int, clause_breaks: list[int], long_breaks: list[int]):
+        self.index, self.start, self.end = index, start, end
+        self.clause_breaks, self.long_breaks = clause_breaks, long_breaks
+        self.requirement: dict[tuple[int, int], bool] = {}       # by clause (start, end)
+        self.years = self.scope = self.anaphor = self.heading_names = self.citation = self.partners = None
+        self.classified: list[tuple] = []            # (kind, metric, subject) of its figures so far, in order
+
+
 class Site:
     """One figure's sentence and the clauses around it, computed once and shared by every later stage:
     clause = between clause breaks (commas too), long_clause = between sentence-level breaks (；。！？),
     after_end = where the clause that starts at the figure's end stops."""
-    __slots__ = ("sentence_index", "sentence_start", "sentence_end", "clause_start", "clause_end",
+    __slots__ = ("sentence", "sentence_index", "sentence_start", "sentence_end", "clause_start", "clause_end",
                  "long_start", "long_end", "after_end")
 
 
@@ -54,9 +68,10 @@ class DocumentContext:
         self._sentences: list[Span] | None = None
         self._paragraphs: list[Span] | None = None
         self._headings: list[Span] | None = None
-        self._sentence_breaks: dict[int, tuple[list[int], list[int]]] = {}
-        # per-sentence (or per-clause) results of later stages, computed once
-        self.memo: dict[str, dict] = {"requirement": {}, "scope": {}, "anaphor": {}}
+        self._sentence_breaks: dict[int, Sentence] = {}
+        self._last: Sentence | None = None       # figures come in text order: mostly the same sentence again
+        self._last_paragraph = (1, 0)            # none yet
+        self.scope_memo: dict[int, bool] = {}     # classify's paragraph and heading tests, by their start
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
         self._title_starts = [t.start for t in self.titles]
@@ -121,19 +136,35 @@ class DocumentContext:
         return max(0, bisect.bisect_right([p.start for p in self.paragraphs], pos) - 1)
 
     def paragraph_at(self, pos: int) -> tuple[int, int]:
-        """(start, end) of the line holding pos."""
+        """(start, end) of the line holding pos. The line last asked about is kept: the sentences of a long
+        paragraph are asked about in turn, and each search runs to the ends of the line."""
+        start, end = self._last_paragraph
+        if start <= pos <= end:
+            return start, end
         end = self.text.find("\n", pos)
-        return self.text.rfind("\n", 0, pos) + 1, end if end >= 0 else len(self.text)
+        self._last_paragraph = self.text.rfind("\n", 0, pos) + 1, end if end >= 0 else len(self.text)
+        return self._last_paragraph
+
+    def sentence_at(self, pos: int) -> Sentence:
+        """The Sentence holding pos (made once per sentence)."""
+        last = self._last
+        if last is not None and last.start <= pos < last.end:
+            return last
+        index = max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
+        sentence = self._sentence_breaks.get(index)
+        if sentence is None:
+            text = self.text
+            start, end = self._sentence_starts[index], self._sentence_ends[index]
+            clause = [m.start() for m in _break_pattern(CLAUSE_BREAK).finditer(text, start, end)]
+            sentence = self._sentence_breaks[index] = Sentence(
+                index, start, end, clause, [p for p in clause if text[p] in SENTENCE_BREAK])
+        self._last = sentence
+        return sentence
 
     def _breaks_in(self, index: int) -> tuple[list[int], list[int]]:
         """Positions of the clause breaks and of the sentence-level breaks inside sentence index, found once."""
-        positions = self._sentence_breaks.get(index)
-        if positions is None:
-            text = self.text
-            clause = [m.start() for m in _break_pattern(CLAUSE_BREAK).finditer(
-                text, self._sentence_starts[index], self._sentence_ends[index])]
-            positions = self._sentence_breaks[index] = (clause, [p for p in clause if text[p] in SENTENCE_BREAK])
-        return positions
+        sentence = self.sentence_at(self._sentence_starts[index])
+        return sentence.clause_breaks, sentence.long_breaks
 
     def _clause_in(self, index: int, start: int, end: int, breaks: str) -> tuple[int, int]:
         """(start, end) between the nearest breaks around [start, end), within sentence index (which holds start).
@@ -157,14 +188,16 @@ class DocumentContext:
     def site(self, start: int, end: int) -> Site:
         """Sentence and clauses of the figure text[start:end] (the two _clause_in calls, inlined)."""
         site = Site()
-        index = site.sentence_index = max(0, bisect.bisect_right(self._sentence_starts, start) - 1)
-        sentence_start = site.sentence_start = self._sentence_starts[index]
-        sentence_end = site.sentence_end = self._sentence_ends[index]
-        clause, long = self._breaks_in(index)
+        sentence = site.sentence = self.sentence_at(start)
+        site.sentence_index = sentence.index
+        sentence_start = site.sentence_start = sentence.start
+        sentence_end = site.sentence_end = sentence.end
+        clause = sentence.clause_breaks
         i = bisect.bisect_left(clause, start)
         j = bisect.bisect_left(clause, end, i)
         site.clause_start = clause[i - 1] + 1 if i else sentence_start
         site.clause_end = clause[j] if j < len(clause) else sentence_end
+        long = sentence.long_breaks
         i = bisect.bisect_left(long, start)
         j = bisect.bisect_left(long, end, i)
         site.long_start = long[i - 1] + 1 if i else sentence_start

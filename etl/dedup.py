@@ -25,6 +25,21 @@ def _side(text: str, start: int, end: int, left: bool) -> str:
     return _NOISE.sub("", window[:stop.start()] if stop else window)[:CONTEXT]
 
 
+_TAIL = 15
+
+
+def _left(text: str, start: int) -> str:
+    """_side(text, start, start, True), most often from the last _TAIL characters alone: noise goes character
+    by character, so when the tail holds no sentence end and keeps CONTEXT characters, those are the last
+    CONTEXT of the whole window's."""
+    tail_start = start - _TAIL if start > _TAIL else 0
+    pieces = _SENTENCE_END.split(text[tail_start:start])
+    if len(pieces) > 1 or tail_start == 0:
+        return _NOISE.sub("", pieces[-1])[-CONTEXT:]
+    kept = _NOISE.sub("", pieces[0])
+    return kept[-CONTEXT:] if len(kept) >= CONTEXT else _side(text, start, start, True)
+
+
 def _similar(a: str, b: str) -> bool:
     if not a or not b:
         return False
@@ -60,60 +75,74 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
     need the same wording before the number), so a document costs about one comparison per figure. A repeat
     is looked for among the last RECENT figures of the same metric and value; only those with the same year
     and region can be one, so they are indexed by those too, each with its rank among the figures of its
-    metric and value. The index entries are (rank, figure, left, right, head): the figures are not touched."""
+    metric and value. The index entries are (rank, figure, left): the figures are not touched. Most figures
+    are never compared, so the right context and the head noun are only worked out when a comparison needs
+    them (right_of, _head)."""
     kept: list[dict] = []
     n_of_value: dict[tuple, int] = {}
     by_facts: dict[tuple, list[tuple]] = {}
     by_left: dict[tuple, list[tuple]] = {}
+    rights: dict[int, str] = {}
     next_group = 1
+
+    def right_of(fig: dict) -> str:
+        end = fig["char_end"]
+        right = rights.get(end)
+        if right is None:
+            right = rights[end] = _side(text, end, end, False)
+        return right
+
     for fig in figures:
-        start, end = fig["char_start"], fig["char_end"]
-        left = _side(text, start, end, True)
-        right = _side(text, start, end, False)
-        head = _head(fig)
-        value_key = (fig["metric"], fig["value_norm"])
-        facts_key = (fig["metric"], fig["value_norm"], fig["year"], fig["region"])
+        left = _left(text, fig["char_start"])
+        metric, value, year = fig["metric"], fig["value_norm"], fig["year"]
+        value_key = (metric, value)
+        facts_key = (metric, value, year, fig["region"])
         rank = n_of_value.get(value_key, 0)
         same_facts = by_facts.get(facts_key)
-        if same_facts and _repeats(fig, left, right, head, same_facts, rank - RECENT, text):
+        if same_facts and _repeats(fig, left, right_of, same_facts, rank - RECENT, text):
             continue
-        left_key = (fig["metric"], fig["unit_norm"], left)
-        if len(left) >= 8:
-            for _, earlier, _, e_right, _ in by_left.get(left_key, [])[-RECENT:]:
-                if (earlier["year"] == fig["year"] and earlier["value_norm"] != fig["value_norm"] and
-                        (_similar(right, e_right) or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
-                    group = earlier["conflict_group"] or next_group
-                    if earlier["conflict_group"] is None:
-                        next_group += 1
-                    earlier["conflict"] = fig["conflict"] = True
-                    earlier["conflict_group"] = fig["conflict_group"] = group
+        long_left = len(left) >= 8      # only such a left context is ever looked up
+        if long_left:
+            left_key = (metric, fig["unit_norm"], left)
+            same_left = by_left.get(left_key)
+            if same_left:
+                for _, earlier, _ in same_left[-RECENT:]:
+                    if (earlier["year"] == year and earlier["value_norm"] != value and
+                            (_similar(right_of(fig), right_of(earlier))
+                             or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
+                        group = earlier["conflict_group"] or next_group
+                        if earlier["conflict_group"] is None:
+                            next_group += 1
+                        earlier["conflict"] = fig["conflict"] = True
+                        earlier["conflict_group"] = fig["conflict_group"] = group
         kept.append(fig)
-        entry = (rank, fig, left, right, head)
+        entry = (rank, fig, left)
         n_of_value[value_key] = rank + 1
         if same_facts is None:
             by_facts[facts_key] = [entry]
         else:
             same_facts.append(entry)
-        if len(left) >= 8:              # only such a left context is ever looked up
-            by_left.setdefault(left_key, []).append(entry)
+        if long_left:
+            if same_left is None:
+                by_left[left_key] = [entry]
+            else:
+                same_left.append(entry)
     return kept
 
 
-def _repeats(fig: dict, left: str, right: str, head: str | None, same_facts: list[tuple], min_rank: int,
-             text: str) -> bool:
+def _repeats(fig: dict, left: str, right_of, same_facts: list[tuple], min_rank: int, text: str) -> bool:
     """Whether fig repeats one of the earlier figures of the same metric, value, year and region whose
     rank is at least min_rank (the order they are tried in does not matter: any one makes fig a repeat)."""
     unit = fig["unit_norm"]
-    for rank, earlier, e_left, e_right, e_head in reversed(same_facts):
+    for rank, earlier, e_left in reversed(same_facts):
         if rank < min_rank:
             break
-        same_place = _similar(left, e_left) or _similar(right, e_right)
-        if earlier["unit_norm"] == unit and same_place:
+        if earlier["unit_norm"] == unit and (_similar(left, e_left) or _similar(right_of(fig), right_of(earlier))):
             return True
-        if (_countable(earlier, fig) and e_head and e_head == head
-                and earlier["sentence_start"] != fig["sentence_start"]
-                and _completed(earlier, text) == _completed(fig, text)):
-            return True             # a restatement: 126项 重大项目 … 126个重大项目
+        if (_countable(earlier, fig) and earlier["sentence_start"] != fig["sentence_start"]):
+            e_head = _head(earlier)
+            if e_head and e_head == _head(fig) and _completed(earlier, text) == _completed(fig, text):
+                return True             # a restatement: 126项 重大项目 … 126个重大项目
     return False
 
 

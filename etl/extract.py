@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from .attribute import Attributor
 from .classify import classify, scope_of
@@ -19,7 +20,9 @@ NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
 # Requirements and caps of a call for proposals are rules, not achievements.
-REQUIREMENT = re.compile(r"必须|(?<![急无])须|应当|不得|原则上|限报|(?<![急])需(?![求要])|要求|每个?项目(?:支持|资助)|"
+# (The look-behinds come after 须 and 需, not before: with every alternative opening on a plain character, re
+# skips straight to the candidates; 须(?<![急无]须) rejects what (?<![急无])须 does.)
+REQUIREMENT = re.compile(r"必须|须(?<![急无]须)|应当|不得|原则上|限报|需(?<!急需)(?![求要])|要求|每个?项目(?:支持|资助)|"
                          r"一般为|一般不超过|资助额度|资助强度|支持强度")
 
 
@@ -53,7 +56,7 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
     if ctx.in_name(q.start, q.end):
         return None                      # “试验区建设 18条政策”, 《…2018～2020年》: names
     site = ctx.site(q.start, q.end)
-    rules = ctx.memo["requirement"]
+    rules = site.sentence.requirement        # by clause: a clause lies inside its sentence
     key = (site.clause_start, site.clause_end)
     required = rules.get(key)
     if required is None:
@@ -67,38 +70,37 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     attributor = Attributor(ctx, year)
     mask = blocked_mask(text)
     figures: list[dict] = []
-    by_sentence: dict[int, list[dict]] = {}
     cells, table_spans = table_cells(text)
     for start, end in table_spans:
         mask[start:end] = b"\x01" * (end - start)
+    year_of, region_of, partner_of = attributor.year, attributor.region, attributor.partner
     for q in scan(text, mask):
         site = _is_figure(q, ctx)
         if site is None:
             continue
-        start, end = q.start, q.end
-        previous = by_sentence.get(site.sentence_index)
-        if previous is None:
-            previous = by_sentence[site.sentence_index] = []
-        metric, subject = classify(ctx, start, end, q.kind, previous, site)
-        fig_year, year_source = attributor.year(start, site)
-        sentence, sentence_start = _citation(text, site.sentence_start, site.sentence_end, start, end)
-        figure = {
+        start, end, kind = q.start, q.end, q.kind
+        in_sentence = site.sentence
+        metric, subject = classify(ctx, start, end, kind, in_sentence.classified, site)
+        in_sentence.classified.append((kind, metric, subject))
+        fig_year, year_source = year_of(start, site)
+        if in_sentence.end - in_sentence.start > MAX_SENTENCE:
+            sentence, sentence_start = _citation(text, in_sentence.start, in_sentence.end, start, end)
+        else:                            # the same citation for every figure of the sentence
+            if in_sentence.citation is None:
+                in_sentence.citation = _citation(text, in_sentence.start, in_sentence.end, start, end)
+            sentence, sentence_start = in_sentence.citation
+        figures.append({
             "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
             "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
             "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
-            "region": attributor.region(start, end, site), "partner": attributor.partner(start, end, site),
-            "scope": scope_of(ctx, start, site.sentence_index), "conflict": False, "conflict_group": None,
+            "region": region_of(start, end, site), "partner": partner_of(start, end, site),
+            "scope": scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
             "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
-            "char_start": start, "char_end": end, "kind": q.kind,
-        }
-        previous.append(figure)
-        figures.append(figure)
+            "char_start": start, "char_end": end,
+        })
     figures.extend(_table_figures(ctx, attributor, cells))
-    figures.sort(key=lambda f: f["char_start"])
-    figures = resolve(figures, text)
-    for figure in figures:
-        figure.pop("kind", None)
-    return figures
+    figures.sort(key=itemgetter("char_start"))
+    return resolve(figures, text)
 
 
 def extract_figures(text: str, year: int | None = None, file_name: str = "") -> list[dict]:
@@ -137,6 +139,6 @@ def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[
             "value_norm": q.value_norm, "value_max_norm": None, "unit_norm": q.unit_norm, "approx": False,
             "region": region, "partner": partner, "scope": "program", "conflict": False, "conflict_group": None,
             "text": cell.value_text, "sentence": ctx.text[cell.line_start:cell.line_end].strip(),
-            "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end, "kind": q.kind,
+            "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end,
         })
     return figures
