@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from .paths import LEXICON_DIR
 from .tables import _cells, _is_header, is_table_row
-from .textnorm import squeeze_spaces, to_halfwidth
+from .textnorm import FULLWIDTH_TABLE, squeeze_spaces, to_halfwidth
 
 TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』\"'"
@@ -45,6 +45,11 @@ def _drop_inline_page_numbers(text: str) -> str:
 
 _ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+# The characters normalize_text's first steps act on — zero-width characters (dropped), CR (line ends), the forms
+# to_halfwidth converts — and those that make a line's cells without two spaces in a row: a tab, a bar, and any
+# white space but " " (and "\n", which never is inside a line).
+_SPECIAL = re.compile("[" + "".join(f"\\u{ord(c):04x}" for c in sorted(
+    (set(_ZERO_WIDTH_CHARS + "\r\t|｜" + "".join(map(chr, FULLWIDTH_TABLE))) | set(_SPACE_CHARS)) - {" ", "\n"})) + "]")
 
 
 @lru_cache(maxsize=None)
@@ -154,26 +159,33 @@ def _is_caption(raw_line: str, line: str, prev: str | None, prev_width: int | No
 _MAYBE_CELLS = re.compile(rf"[|｜{_SPACE_NO_NL_CLASS}](?:(?<=[\t|｜])|(?=[{_SPACE_NO_NL_CLASS}]))")
 
 
-def _separated_lines(lines: list[str]) -> list[int]:
-    """Indexes of the (stripped) lines that tables._SEPARATED finds something in; usually few."""
+# When a text holds no tab, no bar and no white space but " " and "\n" (see _SPECIAL), `[\t|｜]|[^\S\n]{2}` is just
+# two spaces: a literal, which the engine finds faster still.
+_DOUBLE_SPACE = re.compile("  ")
+
+
+def _separated_lines(lines: list[str], plain: bool = False) -> list[int]:
+    """Indexes of the (stripped) lines that tables._SEPARATED finds something in; usually few. plain: the text
+    holds no _SPECIAL character."""
     text = "\n".join(lines)
+    finder = _DOUBLE_SPACE if plain else _MAYBE_CELLS
     found: list[int] = []
     index, line_start = 0, 0
-    m = _MAYBE_CELLS.search(text)
+    m = finder.search(text)
     while m:
         index += text.count("\n", line_start, m.start())
         found.append(index)
         line_start = text.find("\n", m.end())
         if line_start < 0:
             break
-        m = _MAYBE_CELLS.search(text, line_start)
+        m = finder.search(text, line_start)
     return found
 
 
-def _table_lines(lines: list[str]) -> set[int]:
+def _table_lines(lines: list[str], plain: bool = False) -> set[int]:
     """Indexes of table rows (a header of labels followed by rows with numeric cells)."""
     rows: set[int] = set()
-    separated = _separated_lines(lines)
+    separated = _separated_lines(lines, plain)
     # is_table_row(lines[i + 1]) is False unless line i + 1 is separated too: test that first, in C, before the
     # costly _is_header (a paragraph holding two spaces in a row is a separated line, but rarely followed by one)
     separated_set = set(separated)
@@ -266,14 +278,15 @@ def _furniture_end() -> re.Pattern | None:
 
 
 def _dropped(counts: Counter) -> set[str]:
-    """The lines that _is_furniture drops. It depends on a line's text only, so it is decided once per distinct
-    line (the keys of counts, which are every non-empty line) instead of once per line."""
+    """The lines that the old per-line _is_furniture test dropped: those of at most 40 characters that the furniture
+    patterns match, and the short running headers repeated on many pages. Both depend on a line's text only, so they
+    are decided once per distinct line (the keys of counts, which are every non-empty line)."""
     furniture = _furniture()
     short = [line for line in counts if len(line) <= 40]
     end = _furniture_end()
     if end is not None:
-        # only the lines ending with a character a furniture pattern can end with are matched: one regex pass
-        # over the string of their last characters picks them out
+        # only the lines ending with a character a furniture pattern can end with can match: one regex pass over
+        # the string of their last characters picks them out
         lasts = "".join(map(operator.itemgetter(-1), short))
         short = [short[m.start()] for m in end.finditer(lasts)]
     dropped = set(filter(furniture.match, short))
@@ -282,11 +295,17 @@ def _dropped(counts: Counter) -> set[str]:
 
 
 def normalize_text(raw: str) -> str:
-    # (`in` tests are much cheaper than a regex pass, and most texts have neither zero-width characters nor CRs)
-    text = _ZERO_WIDTH.sub("", raw) if any(c in raw for c in _ZERO_WIDTH_CHARS) else raw
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = to_halfwidth(text)
+    # One pass tells whether the text holds any character the next three steps or the search for table rows
+    # act on (most texts hold none: then they would leave it as it is)
+    plain = not _SPECIAL.search(raw)
+    if plain:
+        text = raw
+    else:
+        # (`in` tests are much cheaper than a regex pass)
+        text = _ZERO_WIDTH.sub("", raw) if any(c in raw for c in _ZERO_WIDTH_CHARS) else raw
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = to_halfwidth(text)
     raw_lines = text.split("\n")
     # (a line's rstrip() is only ever looked at for its first character, which is the unstripped line's when
     # the stripped line is not empty: raw_lines keeps the unstripped lines)
@@ -295,7 +314,7 @@ def normalize_text(raw: str) -> str:
     width, line_widths = _layout(lines)
     # a hard-wrapped layout compares line widths, always with 0.8 * width
     wide = list(map((0.8 * width).__le__, line_widths)) if width else None
-    table_rows = _table_lines(lines)
+    table_rows = _table_lines(lines, plain) if not plain or "  " in text else set()
     # The paragraphs as pieces: "\n" before the first line of each paragraph and before each table row, then its
     # lines with " " or nothing between two of them; "\n".join(paragraphs) is their concatenation less the first
     # "\n" (no paragraph is empty).
