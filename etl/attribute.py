@@ -104,16 +104,17 @@ class Attributor:
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
         text = ctx.text
-        excluded = [m.span() for m in _exclusions().finditer(text)]    # ordered, non-overlapping
-        excluded_starts = [s for s, _ in excluded]
         region_of_name = _region_of_name()
-        self.regions = []  # (start, end, region)
-        for m in _region_regex().finditer(text):
-            start = m.start()
-            k = bisect.bisect_right(excluded_starts, start) - 1
-            if k >= 0 and start < excluded[k][1]:
-                continue
-            self.regions.append((start, m.end(), region_of_name[m.group()]))
+        self.regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text)]
+        excluded = [m.span() for m in _exclusions().finditer(text)]    # ordered, non-overlapping
+        if excluded and self.regions:    # drop the mentions that start inside an excluded phrase
+            excluded_starts = [s for s, _ in excluded]
+            kept = []
+            for mention in self.regions:
+                k = bisect.bisect_right(excluded_starts, mention[0]) - 1
+                if k < 0 or mention[0] >= excluded[k][1]:
+                    kept.append(mention)
+            self.regions = kept      # (start, end, region)
         # Most mentions are never asked about (no figure near them), so whether a region mention is usable
         # and whether a partner mention names the partner in its role are decided when first asked.
         self._usable: list[bool | None] = [None] * len(self.regions)

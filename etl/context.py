@@ -188,7 +188,10 @@ class DocumentContext:
     def site(self, start: int, end: int) -> Site:
         """Sentence and clauses of the figure text[start:end] (the two _clause_in calls, inlined)."""
         site = Site()
-        sentence = site.sentence = self.sentence_at(start)
+        sentence = self._last
+        if sentence is None or not sentence.start <= start < sentence.end:
+            sentence = self.sentence_at(start)
+        site.sentence = sentence
         site.sentence_index = sentence.index
         sentence_start = site.sentence_start = sentence.start
         sentence_end = site.sentence_end = sentence.end
