@@ -204,6 +204,8 @@ def _table_lines(lines: list[str], plain: bool = False) -> set[int]:
 _DIGIT_END = frozenset("0123456789.万亿千百")     # a line ending with one of these joins the next unless it is a list item
 _SENTENCE_END = frozenset(TERMINAL + "：:")
 _CLOSERS = frozenset(CLOSERS)
+# the last characters that normalize_text's tests on the previous line look at
+_NOTABLE_LAST = _DIGIT_END | _SENTENCE_END | _CLOSERS | frozenset("日》）)")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # isascii() and isalpha()
 
 
@@ -328,18 +330,17 @@ def normalize_text(raw: str) -> str:
     #                 layout, it is narrower than 0.8 * width or a list item ending with 》, ）or ); otherwise, it is a
     #                 list item or a short bare line (a heading). Any other line joins it unless it is a list item or
     #                 a date line. (That is the old _joins(prev, …, line, width), its tests on prev done once.)
+    dropped.add("")                  # (an empty line is skipped like page furniture)
     prev = None
     prev_index = 0
     prev_ends = prev_digit = prev_breaks = False
     for index, line in enumerate(lines):
-        if not line:
-            continue
         if index in table_rows:
             append("\n")
             append("\t".join(cell for _, _, cell in _cells(line)))
             prev = None
             continue
-        if line in dropped:          # page furniture
+        if line in dropped:          # page furniture, or an empty line
             continue
         last = line[-1]
         if prev is None:
@@ -364,6 +365,15 @@ def normalize_text(raw: str) -> str:
             append("\n")
         append(line)
         prev, prev_index = line, index
+        if last not in _NOTABLE_LAST:
+            # the common case: the line does not end with a digit …, a closer, a sentence end, 日, 》, ）or ), so
+            # the tests below on its last character are all False
+            prev_digit = prev_ends = False
+            if width:
+                prev_breaks = not wide[index]
+            else:
+                prev_breaks = bool(LIST_MARKER.match(line)) or not (len(line) > 60 or RUNNING_TEXT.search(line))
+            continue
         prev_digit = last in _DIGIT_END
         if prev_digit:
             prev_ends = False        # none of those characters is a closer or ends a sentence
