@@ -98,54 +98,87 @@ def _partners_in_lines() -> bool:
     return not any(ch.isspace() for name in load_partners() for ch in name)
 
 
+@lru_cache(maxsize=None)
+def _sentence_local() -> bool:
+    """Whether no region, partner or excluded name holds a character a sentence ends with (。！？!?, a closing
+    quote after them, a line break). Then no mention runs across a sentence end, and a name ending where its
+    sentence ends is never followed by a suffix (县, 市, … are none of those), so a scan of one sentence finds
+    what a scan of the whole text finds there."""
+    names = [r["name"] for r in load_regions()] + list(load_partners()) + _lines("region_exclusions.txt")
+    return not any(ch in name for name in names for ch in "。！？!?”’」』\"\n")
+
+
 class Attributor:
-    """Region, partner and year lookups for one document; mentions are found once per document."""
+    """Region, partner and year lookups for one document.
+
+    Most of a text holds no figure, so region and partner mentions are found sentence by sentence, for the
+    sentences asked about (or, when a name could run across a sentence end, once in the whole text). Whether
+    a region mention is usable and whether a partner mention names the partner in its role are decided when
+    first asked, and kept by the mention's start."""
 
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
-        text = ctx.text
-        region_of_name = _region_of_name()
-        self.regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text)]
-        excluded = [m.span() for m in _exclusions().finditer(text)]    # ordered, non-overlapping
-        if excluded and self.regions:    # drop the mentions that start inside an excluded phrase
-            excluded_starts = [s for s, _ in excluded]
-            kept = []
-            for mention in self.regions:
-                k = bisect.bisect_right(excluded_starts, mention[0]) - 1
-                if k < 0 or mention[0] >= excluded[k][1]:
-                    kept.append(mention)
-            self.regions = kept      # (start, end, region)
-        # Most mentions are never asked about (no figure near them), so whether a region mention is usable
-        # and whether a partner mention names the partner in its role are decided when first asked.
-        self._usable: list[bool | None] = [None] * len(self.regions)
-        partners = load_partners()
-        self._partner_mentions = [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text)]
-        self._partner_role: list[bool | None] = [None] * len(self._partner_mentions)
+        self._local = _sentence_local()
+        self._all: tuple[list, list] | None = None             # the whole text's mentions, when not _local
+        self._by_sentence: dict[int, tuple[list, list]] = {}
+        self._usable: dict[int, bool] = {}                     # by region mention start
+        self._partner_role: dict[int, bool] = {}               # by partner mention start
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
         self._heading_starts = [h.start for h in ctx.headings]
-        self._region_starts = [r[0] for r in self.regions]
-        self._partner_starts = [p[0] for p in self._partner_mentions]
+
+    def _find(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """(region mentions, partner mentions) that start in text[start:end], as (start, end, name); start is
+        where a sentence starts and end where one ends or a line break stands (no suffix there)."""
+        if not self._local:
+            if self._all is None:
+                self._all = self._scan(0, len(self.ctx.text))
+            regions, partners = self._all
+            starts = [r[0] for r in regions]
+            lo = bisect.bisect_left(starts, start)
+            found_regions = regions[lo:bisect.bisect_left(starts, end, lo)]
+            starts = [p[0] for p in partners]
+            lo = bisect.bisect_left(starts, start)
+            return found_regions, partners[lo:bisect.bisect_left(starts, end, lo)]
+        return self._scan(start, end)
+
+    def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        text = self.ctx.text
+        region_of_name = _region_of_name()
+        regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, start, end)]
+        if regions:                      # drop the mentions that start inside an excluded phrase
+            excluded = [m.span() for m in _exclusions().finditer(text, start, end)]
+            if excluded:
+                regions = [r for r in regions if not any(x_start <= r[0] < x_end for x_start, x_end in excluded)]
+        partners = load_partners()
+        return regions, [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text, start, end)]
+
+    def _sentence_mentions(self, index: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        found = self._by_sentence.get(index)
+        if found is None:
+            found = self._by_sentence[index] = self._find(*self.ctx.sentence_bounds(index))
+        return found
 
     @property
     def partners(self) -> list[tuple[int, int, str]]:
         """(start, end, partner) of the mentions that name a partner in its role."""
-        return [p for k, p in enumerate(self._partner_mentions) if self._is_partner(k)]
+        return [p for p in self._find(0, len(self.ctx.text))[1] if self._is_partner(p)]
 
-    def _is_usable(self, k: int) -> bool:
-        """Whether region mention k may attribute a figure: not an event's place, a counterparty or in a title."""
-        usable = self._usable[k]
+    def _is_usable(self, mention: tuple[int, int, str]) -> bool:
+        """Whether a region mention may attribute a figure: not an event's place, a counterparty or in a title."""
+        start, end, _ = mention
+        usable = self._usable.get(start)
         if usable is None:
-            text, (start, end, _) = self.ctx.text, self.regions[k]
-            usable = self._usable[k] = (not self._is_event_place(text, start, end)
-                                        and not self._is_counterparty(text, start, end)
-                                        and not self.ctx.in_title(start, end))
+            text = self.ctx.text
+            usable = self._usable[start] = (not self._is_event_place(text, start, end)
+                                            and not self._is_counterparty(text, start, end)
+                                            and not self.ctx.in_title(start, end))
         return usable
 
-    def _is_partner(self, k: int) -> bool:
-        role = self._partner_role[k]
+    def _is_partner(self, mention: tuple[int, int, str]) -> bool:
+        start, end, _ = mention
+        role = self._partner_role.get(start)
         if role is None:
-            start, end, _ = self._partner_mentions[k]
-            role = self._partner_role[k] = self._is_partner_role(start, end)
+            role = self._partner_role[start] = self._is_partner_role(start, end)
         return role
 
     @staticmethod
@@ -175,25 +208,17 @@ class Attributor:
 
     def _names_of_heading(self, para) -> tuple[str | None, str | None]:
         """(region, partner) of a section heading; a heading naming one place covers its section."""
-        lo = bisect.bisect_left(self._region_starts, para.start)
-        hi = bisect.bisect_left(self._region_starts, para.end, lo)
-        if not all(self._is_usable(k) for k in range(lo, hi)):
+        in_regions, in_partners = self._find(para.start, para.end)   # a heading is a whole line
+        if not all(self._is_usable(r) for r in in_regions):
             return None, None            # 科洽会在乌鲁木齐开幕: the heading names an event
-        regions = {r[2] for r in self.regions[lo:hi]}
+        regions = {r[2] for r in in_regions}
         if _partners_in_lines():         # the document's mentions inside the heading line are the line's own
-            lo = bisect.bisect_left(self._partner_starts, para.start)
-            hi = bisect.bisect_left(self._partner_starts, para.end, lo)
-            partners = {p[2] for p in self._partner_mentions[lo:hi]}
+            partners = {p[2] for p in in_partners}
         else:
             line = self.ctx.text[para.start:para.end].strip()
             partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
         return (next(iter(regions)) if len(regions) == 1 else None,
                 next(iter(partners)) if len(partners) == 1 else None)
-
-    def _partners_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        lo = bisect.bisect_left(self._partner_starts, start)
-        hi = bisect.bisect_left(self._partner_starts, end, lo)
-        return [self._partner_mentions[k] for k in range(lo, hi) if self._is_partner(k)]
 
     def heading_names(self, start: int) -> tuple[str | None, str | None]:
         """Region and partner of the section heading above start (only the nearest heading counts)."""
@@ -256,36 +281,49 @@ class Attributor:
         if site is None:
             site = ctx.site(start, end)
         sentence_start, clause_start, clause_end = site.sentence_start, site.clause_start, site.clause_end
-        starts, regions = self._region_starts, self.regions
-        before = bisect.bisect_left(starts, start)
-        if before and starts[before - 1] >= sentence_start:     # a region named before the figure in its sentence
-            # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
-            opens_clause = start - clause_start <= 6 and not CLAUSE_OPENER.sub("", text[clause_start:start]).strip()
-            floor = clause_start if opens_clause else sentence_start
-            # regions named before the figure, nearest first
-            for k in range(before - 1, bisect.bisect_left(starts, floor, 0, before) - 1, -1):
-                if self._is_usable(k):
-                    r_start, r_end, region = regions[k]
-                    between = text[r_end:start]
-                    if not (between.endswith("等") and not LINKING.search(between)):
-                        return region
-        lo = bisect.bisect_left(starts, end, before)
-        hi = bisect.bisect_left(starts, site.long_end, lo)
-        for k in range(lo, hi):
-            r_start = regions[k][0]
-            if self._is_usable(k) and (
-                    r_start < clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
-                return regions[k][2]
+        regions = self._sentence_mentions(site.sentence_index)[0]       # in text order
+        if regions:
+            if regions[0][0] < start:    # a region named before the figure in its sentence
+                # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
+                opens_clause = (start - clause_start <= 6
+                                and not CLAUSE_OPENER.sub("", text[clause_start:start]).strip())
+                floor = clause_start if opens_clause else sentence_start
+                for mention in reversed(regions):      # regions named before the figure, nearest first
+                    r_start, r_end, region = mention
+                    if r_start >= start:
+                        continue
+                    if r_start < floor:
+                        break
+                    if self._is_usable(mention):
+                        between = text[r_end:start]
+                        if not (between.endswith("等") and not LINKING.search(between)):
+                            return region
+            long_end = site.long_end
+            for mention in regions:      # then those after it in its long clause
+                r_start = mention[0]
+                if r_start < end:
+                    continue
+                if r_start >= long_end:
+                    break
+                if self._is_usable(mention) and (
+                        r_start < clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
+                    return mention[2]
         sentence = site.sentence
         anaphor = sentence.anaphor
         if anaphor is None:
             anaphor = sentence.anaphor = ANAPHOR.search(text, sentence_start, site.sentence_end) is not None
-        if anaphor:
-            lo = bisect.bisect_left(starts, max(0, sentence_start - LOOKBACK_CHARS))
-            hi = bisect.bisect_left(starts, sentence_start)
-            for k in range(hi - 1, lo - 1, -1):
-                if self._is_usable(k):
-                    return regions[k][2]
+        if anaphor:                      # the nearest usable region named in the LOOKBACK_CHARS before the sentence
+            floor = max(0, sentence_start - LOOKBACK_CHARS)
+            index = site.sentence_index - 1
+            while index >= 0:
+                for mention in reversed(self._sentence_mentions(index)[0]):
+                    if mention[0] < floor:
+                        break
+                    if self._is_usable(mention):
+                        return mention[2]
+                if ctx.sentence_bounds(index)[0] <= floor:
+                    break
+                index -= 1
         return self._sentence_heading_names(sentence)[0]
 
     def partner(self, start: int, end: int, site: Site | None = None) -> str | None:
@@ -294,10 +332,12 @@ class Attributor:
         sentence = site.sentence
         in_sentence = sentence.partners
         if in_sentence is None:
-            in_sentence = sentence.partners = self._partners_between(sentence.start, sentence.end)
+            in_sentence = sentence.partners = [p for p in self._sentence_mentions(site.sentence_index)[1]
+                                               if self._is_partner(p)]
         if in_sentence:                  # the long clause lies inside the sentence: no partner there when none here
-            inside = (in_sentence if (site.long_start, site.long_end) == (sentence.start, sentence.end)
-                      else self._partners_between(site.long_start, site.long_end)) or in_sentence
+            long_start, long_end = site.long_clause()
+            inside = (in_sentence if (long_start, long_end) == (sentence.start, sentence.end)
+                      else [p for p in in_sentence if long_start <= p[0] < long_end]) or in_sentence
             for p in reversed(inside):
                 if p[0] < start:
                     return p[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .attribute import _trie_pattern
 from .context import DocumentContext, Sentence, Site
 from .lexicon import load_metric_keywords
 
@@ -31,6 +32,11 @@ ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目
                           r"星创天地|合作社|工厂|厂)[）)]?(?:承担|引进|以|与|通过|负责人|研发|开发|建成|建立|实施|自|在|是|"
                           r"依托|围绕|针对|联合)")
 
+# PROJECT_CUES and PROGRAM_CUES as one trie (one branch per character, each opening on a plain character, so
+# re skips ahead to the candidates): one pass finds the first cue of either kind, the longest at its position.
+_PROJECT_WORDS = frozenset(PROJECT_CUES.pattern.split("|"))
+_CUES = re.compile(_trie_pattern(dict.fromkeys([*PROJECT_CUES.pattern.split("|"), *PROGRAM_CUES.pattern.split("|")],
+                                               True)))
 LIST_TAIL = re.compile(r"\d[^、]*、[^、]*$")
 
 
@@ -42,7 +48,8 @@ def family_of(kind: str | None) -> str | None:
 def _keyword_regex(family: str) -> tuple[re.Pattern, dict[str, str]]:
     pairs = load_metric_keywords().get(family, [])
     metric_of = dict(pairs)
-    return re.compile("|".join(re.escape(k) for k, _ in pairs) or "(?!)"), metric_of
+    # a trie finds what the longest-first alternation does: the longest keyword at the leftmost position
+    return re.compile(_trie_pattern(dict.fromkeys(metric_of, True)) if pairs else "(?!)"), metric_of
 
 
 def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:
@@ -132,10 +139,10 @@ def scope_of(ctx: DocumentContext, start: int, sentence: Sentence | None = None)
 
 def _sentence_scope(ctx: DocumentContext, start: int, end: int) -> str:
     text = ctx.text
-    if PROJECT_CUES.search(text, start, end):
-        return "project"
-    if PROGRAM_CUES.search(text, start, end):
-        return "program"
+    cue = _CUES.search(text, start, end)
+    if cue is not None:                  # the first cue; a project cue may still start at it or after it
+        return ("project" if cue.group() in _PROJECT_WORDS or PROJECT_CUES.search(text, cue.start(), end)
+                else "program")
     # the paragraph and heading tests depend only on the paragraph and the heading: asked once for each
     memo = ctx.scope_memo
     para_start, para_end = ctx.paragraph_at(start)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from itertools import accumulate
 
 SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$)")
+# what ends a SENTENCE match: [。！？!?]+[”’」』"]?|\n, opening on one character class so that re skips ahead
+_SENTENCE_END = re.compile(r"[。！？!?\n](?:(?<=[。！？!?])[。！？!?]*[”’」』\"]?)?")
 CLAUSE_BREAK = "，,；;。！？!?：:\n"
 SENTENCE_BREAK = "；;。！？!?\n"       # a clause that runs across commas
 TITLE = re.compile(r"《[^《》\n]{0,80}》")
@@ -34,15 +35,25 @@ class Span:
 class Sentence:
     """A sentence holding figures: its bounds and clause breaks, found once, and the per-sentence results of
     later stages (year mentions, scope, …), which every figure of the sentence shares; None until asked."""
-    __slots__ = ("index", "start", "end", "clause_breaks", "long_breaks", "requirement", "years", "scope",
-                 "anaphor", "heading_names", "citation", "partners", "classified")
+    __slots__ = ("index", "start", "end", "clause_breaks", "_long_breaks", "_text", "requirement", "years",
+                 "scope", "anaphor", "heading_names", "citation", "partners", "classified")
 
-    def __init__(self, index: int, start: int, end: int, clause_breaks: list[int], long_breaks: list[int]):
+    def __init__(self, index: int, start: int, end: int, clause_breaks: list[int], text: str):
         self.index, self.start, self.end = index, start, end
-        self.clause_breaks, self.long_breaks = clause_breaks, long_breaks
+        self.clause_breaks, self._text, self._long_breaks = clause_breaks, text, None
         self.requirement: dict[tuple[int, int], bool] = {}       # by clause (start, end)
         self.years = self.scope = self.anaphor = self.heading_names = self.citation = self.partners = None
         self.classified: list[tuple] = []            # (kind, metric, subject) of its figures so far, in order
+
+    @property
+    def long_breaks(self) -> list[int]:
+        """The clause breaks that are sentence-level breaks (；。！？), found when first asked: few figures
+        need their long clause."""
+        breaks = self._long_breaks
+        if breaks is None:
+            text = self._text
+            breaks = self._long_breaks = [p for p in self.clause_breaks if text[p] in SENTENCE_BREAK]
+        return breaks
 
 
 class Site:
@@ -50,7 +61,23 @@ class Site:
     clause = between clause breaks (commas too), long_clause = between sentence-level breaks (；。！？),
     after_end = where the clause that starts at the figure's end stops."""
     __slots__ = ("sentence", "sentence_index", "sentence_start", "sentence_end", "clause_start", "clause_end",
-                 "long_start", "long_end", "after_end")
+                 "after_end", "start", "end")
+
+    def long_clause(self) -> tuple[int, int]:
+        """(long_start, long_end): the figure's stretch between sentence-level breaks, within its sentence."""
+        long = self.sentence.long_breaks
+        i = bisect.bisect_left(long, self.start)
+        j = bisect.bisect_left(long, self.end, i)
+        return (long[i - 1] + 1 if i else self.sentence_start,
+                long[j] if j < len(long) else self.sentence_end)
+
+    @property
+    def long_start(self) -> int:
+        return self.long_clause()[0]
+
+    @property
+    def long_end(self) -> int:
+        return self.long_clause()[1]
 
 
 class DocumentContext:
@@ -58,11 +85,12 @@ class DocumentContext:
 
     def __init__(self, text: str):
         self.text = text
-        # SENTENCE matches back to back from 0, so sentence ends are the running sum of match lengths;
-        # the last match is the empty one at the end of the text.
-        ends = list(accumulate(map(len, SENTENCE.findall(text))))
-        if ends and ends[-1] == (ends[-2] if len(ends) > 1 else 0):
-            ends.pop()
+        # SENTENCE matches back to back from 0, each running to the first run of sentence ends (and a closing
+        # quote) or line break: so the sentence ends are where those end, and the end of a text that does not
+        # end with one.
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        if text and (not ends or ends[-1] < len(text)):
+            ends.append(len(text))
         self._sentence_ends = ends
         self._sentence_starts = [0, *ends[:-1]] if ends else []
         self._sentences: list[Span] | None = None
@@ -156,8 +184,7 @@ class DocumentContext:
             text = self.text
             start, end = self._sentence_starts[index], self._sentence_ends[index]
             clause = [m.start() for m in _break_pattern(CLAUSE_BREAK).finditer(text, start, end)]
-            sentence = self._sentence_breaks[index] = Sentence(
-                index, start, end, clause, [p for p in clause if text[p] in SENTENCE_BREAK])
+            sentence = self._sentence_breaks[index] = Sentence(index, start, end, clause, text)
         self._last = sentence
         return sentence
 
@@ -200,11 +227,7 @@ class DocumentContext:
         j = bisect.bisect_left(clause, end, i)
         site.clause_start = clause[i - 1] + 1 if i else sentence_start
         site.clause_end = clause[j] if j < len(clause) else sentence_end
-        long = sentence.long_breaks
-        i = bisect.bisect_left(long, start)
-        j = bisect.bisect_left(long, end, i)
-        site.long_start = long[i - 1] + 1 if i else sentence_start
-        site.long_end = long[j] if j < len(long) else sentence_end
+        site.start, site.end = start, end        # for the long clause, worked out when asked
         if end < sentence_end:          # the clause after the figure ends where the figure's own clause does
             site.after_end = site.clause_end
         else:

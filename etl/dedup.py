@@ -25,19 +25,34 @@ def _side(text: str, start: int, end: int, left: bool) -> str:
     return _NOISE.sub("", window[:stop.start()] if stop else window)[:CONTEXT]
 
 
+# Whitespace as re's \s has it, less the newline (a sentence end).
+_SPACE = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_LEFT_PATTERNS: dict[str, re.Pattern] = {}
 _TAIL = 15
 
 
-def _left(text: str, start: int) -> str:
-    """_side(text, start, start, True), most often from the last _TAIL characters alone: noise goes character
-    by character, so when the tail holds no sentence end and keeps CONTEXT characters, those are the last
-    CONTEXT of the whole window's."""
-    tail_start = start - _TAIL if start > _TAIL else 0
-    pieces = _SENTENCE_END.split(text[tail_start:start])
-    if len(pieces) > 1 or tail_start == 0:
-        return _NOISE.sub("", pieces[-1])[-CONTEXT:]
-    kept = _NOISE.sub("", pieces[0])
-    return kept[-CONTEXT:] if len(kept) >= CONTEXT else _side(text, start, start, True)
+def _lefts(text: str, starts: list[int]) -> list[str]:
+    """_side(text, start, start, True) for every start, with one regex pass over the last _TAIL characters
+    before all of them.
+
+    The tails are joined by a separator the text does not hold and reversed: the piece of a tail after its
+    last sentence end is then the reversed piece before its first one. One substitution drops, left to
+    right, a sentence end with the rest of its tail (up to the separator) and each run of the other noise
+    characters (noise less the sentence ends, so a run never swallows one); what is left of a tail is its
+    piece without noise, reversed. Noise goes character by character, so when a tail keeps CONTEXT
+    characters, they are the last CONTEXT of the whole window's, sentence end or not; a shorter one is
+    worked out again from the whole window."""
+    sep = next(ch for ch in map(chr, range(0x110000)) if not _NOISE.match(ch) and ch not in text)  # "\x00"
+    pattern = _LEFT_PATTERNS.get(sep)
+    if pattern is None:
+        noise = f"{_SPACE}\\d.,%“”\"'：:，,；;、（）()《》"     # _NOISE less the sentence ends
+        # [end][^sep]*|[noise]+, opening on one character class so that re skips ahead to the candidates
+        pattern = _LEFT_PATTERNS[sep] = re.compile(
+            f"[。！？!?\n{noise}](?:(?<=[。！？!?\n])[^{re.escape(sep)}]*|[{noise}]*)")
+    joined = sep.join([text[start - _TAIL if start > _TAIL else 0:start] for start in starts])
+    kept = pattern.sub("", joined[::-1])[::-1].split(sep)
+    return [piece[-CONTEXT:] if len(piece) >= CONTEXT or start <= _TAIL else _side(text, start, start, True)
+            for piece, start in zip(kept, starts)]
 
 
 def _similar(a: str, b: str) -> bool:
@@ -92,8 +107,7 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
             right = rights[end] = _side(text, end, end, False)
         return right
 
-    for fig in figures:
-        left = _left(text, fig["char_start"])
+    for fig, left in zip(figures, _lefts(text, [fig["char_start"] for fig in figures])):
         metric, value, year = fig["metric"], fig["value_norm"], fig["year"]
         value_key = (metric, value)
         facts_key = (metric, value, year, fig["region"])
