@@ -92,6 +92,17 @@ def _partner_regex() -> re.Pattern:
 
 
 @lru_cache(maxsize=None)
+def _any_name_regex() -> re.Pattern:
+    """Region and partner names in one trie: where neither regex has a match, it has none, for wherever one
+    of them matches, a name of the union matches too (with a suffix only if each list that holds it needs one)."""
+    names: dict[str, bool] = {}
+    for row in load_regions():
+        names[row["name"]] = names.get(row["name"], False) or not row["needs_suffix"]
+    names.update(dict.fromkeys(load_partners(), True))
+    return re.compile(_trie_pattern(names))
+
+
+@lru_cache(maxsize=None)
 def _partners_in_lines() -> bool:
     """Whether the partner names a scan of the whole text finds inside a line are those a scan of the stripped
     line finds: so when no name holds whitespace (a line break included)."""
@@ -143,6 +154,8 @@ class Attributor:
 
     def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         text = self.ctx.text
+        if _any_name_regex().search(text, start, end) is None:
+            return [], []                # most sentences name neither: one pass instead of two
         region_of_name = _region_of_name()
         regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, start, end)]
         if regions:                      # drop the mentions that start inside an excluded phrase
@@ -245,11 +258,11 @@ class Attributor:
         if mentions is None:
             mentions = sentence.years = self._sentence_years(sentence.start, sentence.end)
         best = None
-        for position, year, source in mentions:
-            if position > start:
+        for mention in mentions:
+            if mention[0] > start:
                 break
-            best = (year, source)
-        return best if best else (self.doc_year, "document")
+            best = mention
+        return (best[1], best[2]) if best else (self.doc_year, "document")
 
     def _sentence_years(self, sentence_start: int, sentence_end: int) -> list[tuple[int, int, str]]:
         """(position, year, source) of every year stated in a sentence, in order of position."""

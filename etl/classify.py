@@ -121,7 +121,7 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
 
 def _subject_before(before: str) -> str:
     """The noun phrase before the number: the last item when it follows another figure (基地8个、星创天地)."""
-    if LIST_TAIL.search(before):
+    if "、" in before and LIST_TAIL.search(before):      # (LIST_TAIL needs a 、)
         before = before.rsplit("、", 1)[1]
     return before[-16:]
 

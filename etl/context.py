@@ -14,6 +14,7 @@ SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$
 _SENTENCE_END = re.compile(r"[。！？!?\n](?:(?<=[。！？!?])[。！？!?]*[”’」』\"]?)?")
 CLAUSE_BREAK = "，,；;。！？!?：:\n"
 SENTENCE_BREAK = "；;。！？!?\n"       # a clause that runs across commas
+_HEADING_PUNCT = re.compile("[。；;！？，]")      # sentence punctuation: a line holding one is no heading
 TITLE = re.compile(r"《[^《》\n]{0,80}》")
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
 _BREAK_PATTERNS: dict[str, re.Pattern] = {}
@@ -136,7 +137,7 @@ class DocumentContext:
     @staticmethod
     def _is_heading(line: str) -> bool:
         line = line.strip()
-        return bool(line) and len(line) <= 30 and not any(ch in line for ch in "。；;！？，")
+        return bool(line) and len(line) <= 30 and not _HEADING_PUNCT.search(line)
 
     def heading_above(self, pos: int) -> Span | None:
         """The nearest section heading (a short line without sentence punctuation) at or before pos."""

@@ -25,6 +25,17 @@ def _side(text: str, start: int, end: int, left: bool) -> str:
     return _NOISE.sub("", window[:stop.start()] if stop else window)[:CONTEXT]
 
 
+def _right(text: str, end: int) -> str:
+    """_side(text, end, end, False), most often from the first _TAIL characters alone: noise goes character
+    by character, so when they hold a sentence end or keep CONTEXT characters, the answer is theirs."""
+    window = text[end:end + _TAIL]
+    stop = _SENTENCE_END.search(window)
+    if stop:
+        return _NOISE.sub("", window[:stop.start()])[:CONTEXT]
+    kept = _NOISE.sub("", window)
+    return kept[:CONTEXT] if len(kept) >= CONTEXT or end + _TAIL >= len(text) else _side(text, end, end, False)
+
+
 # Whitespace as re's \s has it, less the newline (a sentence end).
 _SPACE = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _LEFT_PATTERNS: dict[str, re.Pattern] = {}
@@ -104,7 +115,7 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
         end = fig["char_end"]
         right = rights.get(end)
         if right is None:
-            right = rights[end] = _side(text, end, end, False)
+            right = rights[end] = _right(text, end)
         return right
 
     for fig, left in zip(figures, _lefts(text, [fig["char_start"] for fig in figures])):
@@ -122,8 +133,9 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
             if same_left:
                 for _, earlier, _ in same_left[-RECENT:]:
                     if (earlier["year"] == year and earlier["value_norm"] != value and
-                            (_similar(right_of(fig), right_of(earlier))
-                             or (_ends_sentence(text, earlier) and _ends_sentence(text, fig)))):
+                            # (both tests are pure: the cheap one first)
+                            ((_ends_sentence(text, earlier) and _ends_sentence(text, fig))
+                             or _similar(right_of(fig), right_of(earlier)))):
                         group = earlier["conflict_group"] or next_group
                         if earlier["conflict_group"] is None:
                             next_group += 1
