@@ -77,6 +77,21 @@ def test_failed_build_keeps_the_last_good_database(raw, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir() if ".building-" in p.name) == []
 
 
+def test_a_failing_insert_fails_the_build_and_keeps_the_last_good_database(raw, tmp_path, monkeypatch):
+    db = tmp_path / "y.duckdb"
+    quiet_build(raw, db)
+    before = dump(db)
+
+    def disk_full(con, table, frame):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "_insert", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        quiet_build(raw, db)
+    assert dump(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if ".building-" in p.name) == []
+
+
 def test_leftover_temp_files_are_removed(raw, tmp_path):
     db = tmp_path / "y.duckdb"
     for name in (".y.duckdb.building-99999", ".y.duckdb.building-99999.wal", ".y.duckdb.building-1"):
