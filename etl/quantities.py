@@ -135,7 +135,11 @@ def _all_numeral(text: str, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=None)
 def _mask_scanner() -> "UnionScan":
-    return UnionScan([pattern for _, pattern in nonfigure_patterns()] + [_numeral_word_regex()])
+    patterns = [pattern for _, pattern in nonfigure_patterns()] + [_numeral_word_regex()]
+    try:
+        return UnionScan(patterns)
+    except Exception:  # noqa: BLE001 - re's private parser (read by UnionScan) changed shape: same spans, slower
+        return UnionScan(patterns, combine=False)
 
 
 class UnionScan:
@@ -158,11 +162,11 @@ class UnionScan:
 
     _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}   # disjoint, so dispatch stays exact
 
-    def __init__(self, patterns: list[re.Pattern]):
+    def __init__(self, patterns: list[re.Pattern], combine: bool = True):
         self.patterns = patterns
         firsts: dict[int, tuple[set[str], set[str]]] = {}
         self.line_start: list[int] = []
-        for i, pattern in enumerate(patterns):
+        for i, pattern in enumerate(patterns if combine else []):
             try:
                 firsts[i] = self._first_chars(pattern)
             except _LineStart:

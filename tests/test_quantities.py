@@ -39,3 +39,25 @@ def test_offsets_point_into_the_input_after_cleanup():
 def test_several_quantities_in_running_text_keep_their_order():
     found = parse_quantities("2016年安排新上项目122项，新上项目计划总投资14367.85万元，引进高级人才45人。")
     assert [(q["value_norm"], q["unit_norm"]) for q in found] == [(122, "项"), (14367.85, "万元"), (45, "人")]
+
+
+def test_mask_without_the_union_regex_is_the_same(monkeypatch):
+    """The mask scanner reads re's private parser; if that ever changes shape it runs each pattern on its own."""
+    from etl import quantities
+
+    text = ("2016年3月5日，新政发〔2018〕44号文件印发，第七届论坛在乌鲁木齐举办，“十三五”期间新上项目122项，"
+            "电话：0991-1234567，一些企业统一报送，比例为3:1，共计4,565万元。")
+    combined = quantities.blocked_mask(text)
+
+    def broken(cls, pattern):
+        raise AttributeError("re._parser changed")
+
+    quantities._mask_scanner.cache_clear()
+    monkeypatch.setattr(quantities.UnionScan, "_first_chars", classmethod(broken))
+    try:
+        fallback = quantities._mask_scanner()
+        assert fallback.regex is None and len(fallback.plain) == len(fallback.patterns)
+        assert quantities.blocked_mask(text) == combined
+        assert any(combined) and not all(combined)
+    finally:
+        quantities._mask_scanner.cache_clear()
