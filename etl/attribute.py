@@ -130,26 +130,23 @@ class Attributor:
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
         self._local = _sentence_local()
-        self._all: tuple[list, list] | None = None             # the whole text's mentions, when not _local
+        self._all: tuple | None = None                         # the whole text's mentions, when not _local
         self._by_sentence: dict[int, tuple[list, list]] = {}
         self._usable: dict[int, bool] = {}                     # by region mention start
         self._partner_role: dict[int, bool] = {}               # by partner mention start
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
-        self._heading_starts = [h.start for h in ctx.headings]
 
     def _find(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """(region mentions, partner mentions) that start in text[start:end], as (start, end, name); start is
         where a sentence starts and end where one ends or a line break stands (no suffix there)."""
         if not self._local:
-            if self._all is None:
-                self._all = self._scan(0, len(self.ctx.text))
-            regions, partners = self._all
-            starts = [r[0] for r in regions]
-            lo = bisect.bisect_left(starts, start)
-            found_regions = regions[lo:bisect.bisect_left(starts, end, lo)]
-            starts = [p[0] for p in partners]
-            lo = bisect.bisect_left(starts, start)
-            return found_regions, partners[lo:bisect.bisect_left(starts, end, lo)]
+            if self._all is None:                      # (mentions, their starts), for regions and for partners
+                self._all = tuple((found, [m[0] for m in found]) for found in self._scan(0, len(self.ctx.text)))
+            (regions, region_starts), (partners, partner_starts) = self._all
+            lo = bisect.bisect_left(region_starts, start)
+            found_regions = regions[lo:bisect.bisect_left(region_starts, end, lo)]
+            lo = bisect.bisect_left(partner_starts, start)
+            return found_regions, partners[lo:bisect.bisect_left(partner_starts, end, lo)]
         return self._scan(start, end)
 
     def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
@@ -235,7 +232,7 @@ class Attributor:
 
     def heading_names(self, start: int) -> tuple[str | None, str | None]:
         """Region and partner of the section heading above start (only the nearest heading counts)."""
-        index = bisect.bisect_right(self._heading_starts, start) - 1
+        index = self.ctx.heading_index(start)
         if index < 0:
             return None, None
         names = self._heading_names.get(index)

@@ -144,17 +144,17 @@ def _sentence_scope(ctx: DocumentContext, start: int, end: int) -> str:
         return ("project" if cue.group() in _PROJECT_WORDS or PROJECT_CUES.search(text, cue.start(), end)
                 else "program")
     # the paragraph and heading tests depend only on the paragraph and the heading: asked once for each
-    memo = ctx.scope_memo
     para_start, para_end = ctx.paragraph_at(start)
-    opens = memo.get(para_start)
+    opens = ctx.entity_paragraphs.get(para_start)
     if opens is None:
-        opens = memo[para_start] = ENTITY_START.match(text[para_start:min(para_end, para_start + ENTITY_SPAN)]) is not None
+        opens = ctx.entity_paragraphs[para_start] = ENTITY_START.match(
+            text[para_start:min(para_end, para_start + ENTITY_SPAN)]) is not None
     if opens:
         return "project"
     heading = ctx.heading_above(start)
     if heading is None:
         return "program"
-    case = memo.get(-1 - heading.start)      # headings by minus one minus their start: no clash with paragraphs
+    case = ctx.case_headings.get(heading.start)
     if case is None:
-        case = memo[-1 - heading.start] = CASE_HEADING.search(text, heading.start, heading.end) is not None
+        case = ctx.case_headings[heading.start] = CASE_HEADING.search(text, heading.start, heading.end) is not None
     return "project" if case else "program"  # 典型案例: each paragraph of the section is one example

@@ -100,7 +100,8 @@ class DocumentContext:
         self._sentence_breaks: dict[int, Sentence] = {}
         self._last: Sentence | None = None       # figures come in text order: mostly the same sentence again
         self._last_paragraph = (1, 0)            # none yet
-        self.scope_memo: dict[int, bool] = {}     # classify's paragraph and heading tests, by their start
+        self.entity_paragraphs: dict[int, bool] = {}   # classify: does the paragraph (by start) open on an entity
+        self.case_headings: dict[int, bool] = {}       # classify: is the heading (by start) a case study's
         self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
         self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
         self._title_starts = [t.start for t in self.titles]
@@ -114,23 +115,24 @@ class DocumentContext:
 
     @property
     def paragraphs(self) -> list[Span]:
+        """Every line, as a span (a paragraph is one line of the normalised text)."""
         if self._paragraphs is None:
             self._paragraphs, pos = [], 0
             for line in self.text.split("\n"):
                 self._paragraphs.append(Span(pos, pos + len(line)))
                 pos += len(line) + 1
+            self._paragraph_starts = [p.start for p in self._paragraphs]
         return self._paragraphs
 
     @property
     def headings(self) -> list[Span]:
         """Section headings: short lines without sentence punctuation."""
         if self._headings is None:
-            self._headings, pos = [], 0
-            for line in self.text.split("\n"):
-                n = len(line)
-                if n and (n <= 30 or len(line.strip()) <= 30) and self._is_heading(line):
-                    self._headings.append(Span(pos, pos + n))
-                pos += n + 1
+            text = self.text
+            # (a line of more than 30 characters is a heading only if stripping brings it to 30: slice it then)
+            self._headings = [p for p in self.paragraphs if p.end > p.start
+                              and (p.end - p.start <= 30 or len(text[p.start:p.end].strip()) <= 30)
+                              and self._is_heading(text[p.start:p.end])]
             self._heading_starts = [h.start for h in self._headings]
         return self._headings
 
@@ -141,14 +143,12 @@ class DocumentContext:
 
     def heading_above(self, pos: int) -> Span | None:
         """The nearest section heading (a short line without sentence punctuation) at or before pos."""
-        headings = self.headings
-        index = bisect.bisect_right(self._heading_starts, pos) - 1
-        return headings[index] if index >= 0 else None
+        index = self.heading_index(pos)
+        return self.headings[index] if index >= 0 else None
 
     def heading_index(self, pos: int) -> int:
         """Index into headings of the heading at or before pos, -1 when there is none."""
-        if self._headings is None:
-            self.headings
+        self.headings                                    # (builds _heading_starts once)
         return bisect.bisect_right(self._heading_starts, pos) - 1
 
     def sentence_index(self, pos: int) -> int:
@@ -162,7 +162,8 @@ class DocumentContext:
         return self._sentence_starts[index], self._sentence_ends[index]
 
     def paragraph_index(self, pos: int) -> int:
-        return max(0, bisect.bisect_right([p.start for p in self.paragraphs], pos) - 1)
+        self.paragraphs                                  # (builds _paragraph_starts once)
+        return max(0, bisect.bisect_right(self._paragraph_starts, pos) - 1)
 
     def paragraph_at(self, pos: int) -> tuple[int, int]:
         """(start, end) of the line holding pos. The line last asked about is kept: the sentences of a long
