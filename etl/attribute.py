@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from .context import DocumentContext, Sentence, Site
-from .lexicon import _lines, load_partners, load_regions, partner_role_patterns
+from .lexicon import _lines, load_partners, load_regions, partner_role_patterns, words_regex
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
 YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})"
@@ -47,33 +47,18 @@ SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
 
 
-def _trie_pattern(names: dict[str, bool]) -> str:
-    """One regex for many names ({name: may end without a suffix}), nested by shared prefix so re tries one
-    branch per character instead of every name. At each character the longer names are tried before the name
-    ending there, so the longest name at a position wins, as in a longest-first alternation."""
-    trie: dict = {}
-    for name, free in names.items():
-        node = trie
-        for ch in name:
-            node = node.setdefault(ch, {})
-        node[None] = node.get(None, False) or free
-
-    def build(node: dict) -> str:
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(
-            (k, v) for k, v in node.items() if k is not None)]
-        if None in node:
-            branches.append("" if node[None] else REGION_SUFFIX)
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return build(trie)
-
-
 @lru_cache(maxsize=None)
 def _region_regex() -> re.Pattern:
     """Region names, longest first at a position; a name that needs_suffix only before 县, 市, 区, …"""
-    names: dict[str, bool] = {}
+    return re.compile(words_regex(_region_names()))
+
+
+def _region_names() -> dict[str, str]:
+    names: dict[str, str] = {}
     for row in load_regions():
-        names[row["name"]] = names.get(row["name"], False) or not row["needs_suffix"]
-    return re.compile(_trie_pattern(names))
+        after = REGION_SUFFIX if row["needs_suffix"] else ""
+        names[row["name"]] = "" if "" in (names.get(row["name"]), after) else after
+    return names
 
 
 @lru_cache(maxsize=None)
@@ -88,18 +73,14 @@ def _exclusions() -> re.Pattern:
 
 @lru_cache(maxsize=None)
 def _partner_regex() -> re.Pattern:
-    return re.compile(_trie_pattern(dict.fromkeys(load_partners(), True)))
+    return re.compile(words_regex(dict.fromkeys(load_partners(), "")))
 
 
 @lru_cache(maxsize=None)
 def _any_name_regex() -> re.Pattern:
     """Region and partner names in one trie: where neither regex has a match, it has none, for wherever one
     of them matches, a name of the union matches too (with a suffix only if each list that holds it needs one)."""
-    names: dict[str, bool] = {}
-    for row in load_regions():
-        names[row["name"]] = names.get(row["name"], False) or not row["needs_suffix"]
-    names.update(dict.fromkeys(load_partners(), True))
-    return re.compile(_trie_pattern(names))
+    return re.compile(words_regex({**_region_names(), **dict.fromkeys(load_partners(), "")}))
 
 
 @lru_cache(maxsize=None)

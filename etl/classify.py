@@ -4,9 +4,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .attribute import _trie_pattern
 from .context import DocumentContext, Sentence, Site
-from .lexicon import load_metric_keywords
+from .lexicon import load_metric_keywords, words_regex
 
 WINDOW = 40            # characters of context a subject phrase can span (keeps long run-on texts linear)
 FAMILY = {"money": "money", "money_usd": "money", "money_other": "money", "person": "person", "count": "count"}
@@ -35,8 +34,7 @@ ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目
 # PROJECT_CUES and PROGRAM_CUES as one trie (one branch per character, each opening on a plain character, so
 # re skips ahead to the candidates): one pass finds the first cue of either kind, the longest at its position.
 _PROJECT_WORDS = frozenset(PROJECT_CUES.pattern.split("|"))
-_CUES = re.compile(_trie_pattern(dict.fromkeys([*PROJECT_CUES.pattern.split("|"), *PROGRAM_CUES.pattern.split("|")],
-                                               True)))
+_CUES = re.compile(words_regex(dict.fromkeys([*PROJECT_CUES.pattern.split("|"), *PROGRAM_CUES.pattern.split("|")], "")))
 LIST_TAIL = re.compile(r"\d[^、]*、[^、]*$")
 
 
@@ -49,7 +47,7 @@ def _keyword_regex(family: str) -> tuple[re.Pattern, dict[str, str]]:
     pairs = load_metric_keywords().get(family, [])
     metric_of = dict(pairs)
     # a trie finds what the longest-first alternation does: the longest keyword at the leftmost position
-    return re.compile(_trie_pattern(dict.fromkeys(metric_of, True)) if pairs else "(?!)"), metric_of
+    return re.compile(words_regex(dict.fromkeys(metric_of, "")) if pairs else "(?!)"), metric_of
 
 
 def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:

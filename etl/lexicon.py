@@ -93,3 +93,24 @@ def numeral_words() -> list[str]:
 def nonfigure_patterns() -> list[tuple[str, re.Pattern]]:
     entries = yaml.safe_load((LEXICON_DIR / "nonfigures.yaml").read_text(encoding="utf-8"))
     return [(e["name"], re.compile(e["pattern"])) for e in entries]
+
+
+def words_regex(words: dict[str, str]) -> str:
+    """One regex for many lexicon words: {word: what must follow its end ("" for nothing, else a lookahead
+    such as "(?=县|市)")}. Nested by shared prefix, so re tries one branch per character instead of every
+    word; at each character the longer words come before the word ending there, so the longest word at a
+    position wins, as in a longest-first alternation. A word listed with and without a condition needs none."""
+    trie: dict = {}
+    for word, after in words.items():
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[None] = "" if "" in (node.get(None), after) else after
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(
+            (k, v) for k, v in node.items() if k is not None)]
+        if None in node:
+            branches.append(node[None])
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return build(trie)

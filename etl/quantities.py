@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from operator import attrgetter
 
-from .lexicon import load_units, nonfigure_patterns, numeral_words
+from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
 from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
 from .textnorm import clean_with_offsets
 
@@ -75,7 +75,7 @@ def _tidy_fraction(x: float) -> float:
 @lru_cache(maxsize=None)
 def _unit_regex() -> re.Pattern:
     """The longest unit at a position, as a trie (one test per character instead of one per unit)."""
-    return re.compile(_trie(sorted(load_units(), key=len, reverse=True)))
+    return re.compile(words_regex(dict.fromkeys(load_units(), "")))
 
 
 @lru_cache(maxsize=None)
@@ -88,25 +88,7 @@ def _unit_norms() -> dict[str, tuple[float, str, str]]:
 def _numeral_word_regex() -> re.Pattern:
     """The longest numeral word at a position, written as a trie (一(?:些|般|…)…): a plain alternation of
     150 words tries every word at every numeral character."""
-    return re.compile(_trie(numeral_words()))
-
-
-def _trie(words: list[str]) -> str:
-    """A regex matching, at a position, the longest of the words that matches there (as the alternation of
-    the words sorted longest first does)."""
-    by_first: dict[str, list[str]] = {}
-    for w in words:
-        by_first.setdefault(w[0], []).append(w[1:])
-    alternatives = []
-    for ch, rests in by_first.items():
-        longer = [r for r in rests if r]
-        if not longer:
-            alternatives.append(re.escape(ch))
-        elif len(longer) < len(rests):                         # the word ends here, or goes on: longer first
-            alternatives.append(f"{re.escape(ch)}(?:{_trie(longer)})?")
-        else:
-            alternatives.append(re.escape(ch) + _trie(longer))
-    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+    return re.compile(words_regex(dict.fromkeys(numeral_words(), "")))
 
 
 def blocked_mask(text: str) -> bytearray:

@@ -61,3 +61,15 @@ def test_mask_without_the_union_regex_is_the_same(monkeypatch):
         assert any(combined) and not all(combined)
     finally:
         quantities._mask_scanner.cache_clear()
+
+
+def test_words_regex_finds_the_longest_word_and_honours_end_conditions():
+    import re
+
+    from etl.lexicon import words_regex
+
+    words = {"一": "", "一带": "", "一带一路": "", "和田": "(?=县|市)", "和": ""}
+    pattern = re.compile(words_regex(words))
+    # 和田 only before 县 or 市: at the end of the text it is the word 和
+    assert [m.group() for m in pattern.finditer("一带一路和一带和田市和田")] == ["一带一路", "和", "一带", "和田", "和"]
+    assert pattern.match("一带一").group() == "一带"
