@@ -6,6 +6,8 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from .textnorm import SPACE_NO_NEWLINE_CLASS
+
 CONTEXT = 10
 RECENT = 64      # earlier figures compared per key: a text repeating one value thousands of times stays linear
 _NOISE = re.compile(r"[\s\d.,%“”\"'：:，,；;。！？!?、（）()《》]+")
@@ -36,8 +38,6 @@ def _right(text: str, end: int) -> str:
     return kept[:CONTEXT] if len(kept) >= CONTEXT or end + _TAIL >= len(text) else _side(text, end, end, False)
 
 
-# Whitespace as re's \s has it, less the newline (a sentence end).
-_SPACE = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _LEFT_PATTERNS: dict[str, re.Pattern] = {}
 _TAIL = 15
 
@@ -56,7 +56,7 @@ def _lefts(text: str, starts: list[int]) -> list[str]:
     sep = next(ch for ch in map(chr, range(0x110000)) if not _NOISE.match(ch) and ch not in text)  # "\x00"
     pattern = _LEFT_PATTERNS.get(sep)
     if pattern is None:
-        noise = f"{_SPACE}\\d.,%“”\"'：:，,；;、（）()《》"     # _NOISE less the sentence ends
+        noise = f"{SPACE_NO_NEWLINE_CLASS}\\d.,%“”\"'：:，,；;、（）()《》"     # _NOISE less the sentence ends
         # [end][^sep]*|[noise]+, opening on one character class so that re skips ahead to the candidates
         pattern = _LEFT_PATTERNS[sep] = re.compile(
             f"[。！？!?\n{noise}](?:(?<=[。！？!?\n])[^{re.escape(sep)}]*|[{noise}]*)")

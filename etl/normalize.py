@@ -10,8 +10,8 @@ from collections import Counter
 from functools import lru_cache
 
 from .paths import LEXICON_DIR
-from .tables import _cells, _is_header, is_table_row
-from .textnorm import FULLWIDTH_TABLE, squeeze_spaces, to_halfwidth
+from .tables import _cells, _is_header, is_table_row, separated_lines
+from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
 
 TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』\"'"
@@ -21,18 +21,13 @@ RUNNING_TEXT = re.compile(r"[，,。；;、！？]")
 DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万]+[余多]?(?:个|项|家|人|名|所|件|条|种|套|台|亿|万)")
 UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
-# Every character that str.isspace() and the regex \s accept (all of them are in the BMP), as a literal class:
-# the regex engine skips to a pattern's leading literal class far faster than to the \s category.
-_SPACE_CHARS = "".join(c for c in map(chr, range(0x10000)) if c.isspace())
-_SPACE_CLASS = "".join(f"\\u{ord(c):04x}" for c in _SPACE_CHARS)
-_SPACE_NO_NL_CLASS = "".join(f"\\u{ord(c):04x}" for c in _SPACE_CHARS if c != "\n")
 # a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
 # (`\s[·•]…[·•]\s|\s[—–]…[—–]\s` with the shared leading \s factored out and spelt as a literal class)
-INLINE_PAGE_NUMBER = re.compile(rf"[{_SPACE_CLASS}](?:[·•]\s?\d{{1,4}}\s?[·•]|[—–]\s\d{{1,4}}\s[—–])\s")
+INLINE_PAGE_NUMBER = re.compile(rf"[{SPACE_CLASS}](?:[·•]\s?\d{{1,4}}\s?[·•]|[—–]\s\d{{1,4}}\s[—–])\s")
 # INLINE_PAGE_NUMBER matches at a space only when one of these four matches at the next character: the same
 # pattern, each starting with its literal so the engine jumps straight to it (and is not run at all without it).
 # Those four finding nothing, INLINE_PAGE_NUMBER.sub has nothing to do (the common case).
-_INLINE_PAGE_NUMBER_AT = [(c, re.compile(rf"{c}(?<=[{_SPACE_CLASS}]{c})" + (r"\s?\d{1,4}\s?[·•]\s" if c in "·•" else
+_INLINE_PAGE_NUMBER_AT = [(c, re.compile(rf"{c}(?<=[{SPACE_CLASS}]{c})" + (r"\s?\d{1,4}\s?[·•]\s" if c in "·•" else
                                                                           r"\s\d{1,4}\s[—–]\s")))
                           for c in "·•—–"]
 
@@ -49,7 +44,7 @@ _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 # to_halfwidth converts — and those that make a line's cells without two spaces in a row: a tab, a bar, and any
 # white space but " " (and "\n", which never is inside a line).
 _SPECIAL = re.compile("[" + "".join(f"\\u{ord(c):04x}" for c in sorted(
-    (set(_ZERO_WIDTH_CHARS + "\r\t|｜" + "".join(map(chr, FULLWIDTH_TABLE))) | set(_SPACE_CHARS)) - {" ", "\n"})) + "]")
+    (set(_ZERO_WIDTH_CHARS + "\r\t|｜" + "".join(map(chr, FULLWIDTH_TABLE))) | set(SPACE_CHARS)) - {" ", "\n"})) + "]")
 
 
 @lru_cache(maxsize=None)
@@ -152,40 +147,10 @@ def _is_caption(raw_line: str, line: str, prev: str | None, prev_width: int | No
     return all(len(part.strip()) <= 40 for part in line.split("。") if part.strip())
 
 
-# tables._is_header and is_table_row are False unless tables._SEPARATED (`\t|\S\s{2,}\S|[|｜]`) is found in the line.
-# On a stripped line `\S\s{2,}\S` is just two whitespace characters in a row, so in the lines joined by "\n",
-# `[\t|｜]|[^\S\n]{2}` finds exactly the lines those two functions need to look at. Spelt here to start with one
-# literal class (a tab, a bar, or a space that another space follows) so the engine skips ahead quickly.
-_MAYBE_CELLS = re.compile(rf"[|｜{_SPACE_NO_NL_CLASS}](?:(?<=[\t|｜])|(?=[{_SPACE_NO_NL_CLASS}]))")
-
-
-# When a text holds no tab, no bar and no white space but " " and "\n" (see _SPECIAL), `[\t|｜]|[^\S\n]{2}` is just
-# two spaces: a literal, which the engine finds faster still.
-_DOUBLE_SPACE = re.compile("  ")
-
-
-def _separated_lines(lines: list[str], plain: bool = False) -> list[int]:
-    """Indexes of the (stripped) lines that tables._SEPARATED finds something in; usually few. plain: the text
-    holds no _SPECIAL character."""
-    text = "\n".join(lines)
-    finder = _DOUBLE_SPACE if plain else _MAYBE_CELLS
-    found: list[int] = []
-    index, line_start = 0, 0
-    m = finder.search(text)
-    while m:
-        index += text.count("\n", line_start, m.start())
-        found.append(index)
-        line_start = text.find("\n", m.end())
-        if line_start < 0:
-            break
-        m = finder.search(text, line_start)
-    return found
-
-
 def _table_lines(lines: list[str], plain: bool = False) -> set[int]:
     """Indexes of table rows (a header of labels followed by rows with numeric cells)."""
     rows: set[int] = set()
-    separated = _separated_lines(lines, plain)
+    separated = separated_lines("\n".join(lines), plain)
     # is_table_row(lines[i + 1]) is False unless line i + 1 is separated too: test that first, in C, before the
     # costly _is_header (a paragraph holding two spaces in a row is a separated line, but rarely followed by one)
     separated_set = set(separated)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .textnorm import SPACE_NO_NEWLINE_CLASS
+
 CELL_SPLIT = re.compile(r"\t+|\s{2,}|\s*[|｜]\s*")
 NUMBER_CELL = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?$|^[-+]?\d+(?:\.\d+)?$")
 HEADER_UNIT = re.compile(r"[（(]\s*([^（）()]{1,8}?)\s*[)）]\s*$")
@@ -52,28 +54,36 @@ def is_table_row(line: str) -> bool:
     return len(cells) >= 2 and sum(1 for c in cells if NUMBER_CELL.match(c[2]) or c[2] in EMPTY_CELL) >= 1
 
 
-# Whitespace as re's \s has it, less the newline: a line can only have cells where one of these (or a bar)
-# is followed by another; a character class of plain characters lets re skip the rest of the text fast.
-_SPACE = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_CELL_HINT = re.compile(f"[{_SPACE}|｜][{_SPACE}]?")
+# _is_header and is_table_row are False unless _SEPARATED (`\t|\S\s{2,}\S|[|｜]`) is found in the line. On a
+# stripped line `\S\s{2,}\S` is just two whitespace characters in a row, so in lines joined by "\n",
+# `[\t|｜]|[^\S\n]{2}` finds exactly the lines those two functions need to look at. Spelt here to start with one
+# literal class (a tab, a bar, or a space that another space follows) so the engine skips ahead quickly.
+_MAYBE_CELLS = re.compile(rf"[|｜{SPACE_NO_NEWLINE_CLASS}](?:(?<=[\t|｜])|(?=[{SPACE_NO_NEWLINE_CLASS}]))")
+# When a text holds no tab, no bar and no white space but " " and "\n", `[\t|｜]|[^\S\n]{2}` is just two spaces:
+# a literal, which the engine finds faster still.
+_DOUBLE_SPACE = re.compile("  ")
 
 
-def _separated_lines(text: str) -> set[int]:
-    """Indices of the lines _SEPARATED may match in (a tab, a bar or two whitespace characters in a row);
-    the other lines are neither headers nor rows."""
-    found, line, pos = set(), 0, 0
-    for m in _CELL_HINT.finditer(text):
-        hint = m.group()
-        if len(hint) == 2 or hint in "\t|｜":
-            line += text.count("\n", pos, m.start())
-            pos = m.start()
-            found.add(line)
+def separated_lines(text: str, plain: bool = False) -> list[int]:
+    """Indexes of the lines of text (each stripped) that _SEPARATED finds something in: the only ones that can be
+    a table's header or row; usually few. plain: the text holds no tab, bar or white space but " " and "\n"."""
+    finder = _DOUBLE_SPACE if plain else _MAYBE_CELLS
+    found: list[int] = []
+    index, line_start = 0, 0
+    m = finder.search(text)
+    while m:
+        index += text.count("\n", line_start, m.start())
+        found.append(index)
+        line_start = text.find("\n", m.end())
+        if line_start < 0:
+            break
+        m = finder.search(text, line_start)
     return found
 
 
 def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
     """Every numeric cell of every table, and the (start, end) spans of the table rows."""
-    candidates = _separated_lines(text)
+    candidates = set(separated_lines(text))
     if not candidates:
         return [], []
     lines, offsets, pos = text.split("\n"), [], 0

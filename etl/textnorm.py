@@ -9,6 +9,12 @@ _KEEP_FULLWIDTH = set("，（）：；！？～")
 FULLWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH}
 FULLWIDTH_TABLE.update({0x3000: 0x20, 0x00A0: 0x20, 0x2009: 0x20, 0x202F: 0x20, 0x2002: 0x20, 0x2003: 0x20})
 
+# Every character that str.isspace() and the regex \s accept (all of them are in the BMP), as literal class
+# bodies: the regex engine skips to a pattern's leading literal class far faster than to the \s category.
+SPACE_CHARS = "".join(c for c in map(chr, range(0x10000)) if c.isspace())
+SPACE_CLASS = "".join(f"\\u{ord(c):04x}" for c in SPACE_CHARS)
+SPACE_NO_NEWLINE_CLASS = "".join(f"\\u{ord(c):04x}" for c in SPACE_CHARS if c != "\n")
+
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\u3001-\u303f\uff01-\uffef\u201c\u201d\u2018\u2019\u2014\u2026"
 _WS = r"[ ]"
 # A space between two CJK characters, or between CJK and a digit (either order), is PDF/typesetting noise.
