@@ -149,11 +149,6 @@ class Attributor:
             found = self._by_sentence[index] = self._find(*self.ctx.sentence_bounds(index))
         return found
 
-    @property
-    def partners(self) -> list[tuple[int, int, str]]:
-        """(start, end, partner) of the mentions that name a partner in its role."""
-        return [p for p in self._find(0, len(self.ctx.text))[1] if self._is_partner(p)]
-
     def _is_usable(self, mention: tuple[int, int, str]) -> bool:
         """Whether a region mention may attribute a figure: not an event's place, a counterparty or in a title."""
         start, end, _ = mention
@@ -289,7 +284,7 @@ class Attributor:
                         between = text[r_end:start]
                         if not (between.endswith("等") and not LINKING.search(between)):
                             return region
-            long_end = site.long_end
+            long_end = site.long_clause()[1]
             for mention in regions:      # then those after it in its long clause
                 r_start = mention[0]
                 if r_start < end:

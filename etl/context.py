@@ -72,14 +72,6 @@ class Site:
         return (long[i - 1] + 1 if i else self.sentence_start,
                 long[j] if j < len(long) else self.sentence_end)
 
-    @property
-    def long_start(self) -> int:
-        return self.long_clause()[0]
-
-    @property
-    def long_end(self) -> int:
-        return self.long_clause()[1]
-
 
 class DocumentContext:
     """Sentence and paragraph lookup for one normalised text (built once per document)."""
