@@ -50,6 +50,7 @@ MAX_TEXT_CHARS = 20_000_000
 # Files handed to the pool ahead of the one whose result is awaited: results are taken in file order, so a
 # long file at the head must not leave the other workers idle (a queued result holds ~1 MB).
 QUEUED_PER_WORKER = 16
+PIPE_BYTES = 1 << 20        # Linux's default limit (/proc/sys/fs/pipe-max-size) for an unprivileged process
 FILE_SECONDS = 600          # with workers: a file whose worker takes longer is given up (it hangs)
 _NUMBER = re.compile(r"[0-9]+")      # the text is normalised: full-width digits are ASCII by now
 _SENTENCE_END = "。！？；!?;"
@@ -175,6 +176,7 @@ def _pooled(jobs: list[tuple], workers: int):
     while pending:
         window: deque = deque()
         pool = ProcessPoolExecutor(max_workers=workers)
+        _widen_result_pipe(pool)
         try:
             while pending or window:
                 while pending and len(window) < QUEUED_PER_WORKER * workers:
@@ -193,6 +195,15 @@ def _pooled(jobs: list[tuple], workers: int):
                 yield _alone(suspect)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
+    """Let a worker write a whole result (~100 KB a file) into the pipe and go on, instead of waiting in 64 KB
+    steps for the build process, which shares the cores with the workers, to be scheduled and read it."""
+    try:
+        fcntl.fcntl(pool._result_queue._reader.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):  # not Linux, a private attribute renamed, or above the system's limit
+        pass
 
 
 def _warm_up() -> None:

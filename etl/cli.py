@@ -20,8 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Yearbook figures: ETL and data access.")
     sub = parser.add_subparsers(dest="command", required=True)
     modules = {}
+    words = sys.argv[1:] if argv is None else argv
+    chosen = next((word for word in words if not word.startswith("-")), None)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name != chosen:          # only the command that runs is imported (`sql` opens DuckDB at import)
+            continue
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
