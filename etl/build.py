@@ -53,6 +53,9 @@ QUEUED_PER_WORKER = 16
 PIPE_BYTES = 1 << 20        # Linux's default limit (/proc/sys/fs/pipe-max-size) for an unprivileged process
 FILE_SECONDS = 600          # with workers: a file whose worker takes longer is given up (it hangs)
 _NUMBER = re.compile(r"[0-9]+")      # the text is normalised: full-width digits are ASCII by now
+# Matches a text with more than PART_NUMBERS numbers, in C and without building anything (3x faster than
+# counting them with subn); possessive, so a text with fewer fails without backtracking.
+_OVER_PART_NUMBERS = re.compile(rf"(?:[^0-9]*+[0-9]++){{{PART_NUMBERS + 1}}}")
 _SENTENCE_END = "。！？；!?;"
 
 
@@ -115,7 +118,7 @@ def _process(args: tuple[Path, Path, dict]) -> tuple[dict, pa.RecordBatch | None
 def text_parts(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of at most PART_CHARS characters and PART_NUMBERS numbers, cut at a paragraph end,
     else a sentence end; one span for any text of ordinary length."""
-    if len(text) <= PART_CHARS and _NUMBER.subn("", text)[1] <= PART_NUMBERS:     # (counts in C, no list)
+    if len(text) <= PART_CHARS and not _OVER_PART_NUMBERS.match(text):
         return [(0, len(text))] if text else []     # every ordinary document
     numbers = [m.start() for m in _NUMBER.finditer(text)]
     spans, start, k = [], 0, 0
