@@ -112,7 +112,7 @@ class Attributor:
         self.ctx, self.doc_year = ctx, doc_year
         self._local = _sentence_local()
         self._all: tuple | None = None                         # the whole text's mentions, when not _local
-        self._by_sentence: dict[int, tuple[list, list]] = {}
+        self._by_sentence: dict[int, tuple[list, list]] = {}     # by sentence start
         self._usable: dict[int, bool] = {}                     # by region mention start
         self._partner_role: dict[int, bool] = {}               # by partner mention start
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
@@ -143,10 +143,11 @@ class Attributor:
         partners = load_partners()
         return regions, [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text, start, end)]
 
-    def _sentence_mentions(self, index: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
-        found = self._by_sentence.get(index)
+    def _sentence_mentions(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """_find for the sentence text[start:end], kept by its start."""
+        found = self._by_sentence.get(start)
         if found is None:
-            found = self._by_sentence[index] = self._find(*self.ctx.sentence_bounds(index))
+            found = self._by_sentence[start] = self._find(start, end)
         return found
 
     def _is_usable(self, mention: tuple[int, int, str]) -> bool:
@@ -263,17 +264,21 @@ class Attributor:
         return found
 
     def region(self, start: int, end: int, site: Site | None = None) -> str | None:
-        ctx, text = self.ctx, self.ctx.text
         if site is None:
-            site = ctx.site(start, end)
-        sentence_start, clause_start, clause_end = site.sentence_start, site.clause_start, site.clause_end
-        regions = self._sentence_mentions(site.sentence_index)[0]       # in text order
+            site = self.ctx.site(start, end)
+        sentence = site.sentence
+        mentions = sentence.mentions
+        if mentions is None:
+            mentions = sentence.mentions = self._sentence_mentions(sentence.start, sentence.end)
+        regions = mentions[0]            # in text order
         if regions:
+            text = self.ctx.text
+            clause_start = site.clause_start
             if regions[0][0] < start:    # a region named before the figure in its sentence
                 # a clause that opens with the figure has its own subject (兵团编制了…，七个创新园编制了…)
                 opens_clause = (start - clause_start <= 6
                                 and not CLAUSE_OPENER.sub("", text[clause_start:start]).strip())
-                floor = clause_start if opens_clause else sentence_start
+                floor = clause_start if opens_clause else sentence.start
                 for mention in reversed(regions):      # regions named before the figure, nearest first
                     r_start, r_end, region = mention
                     if r_start >= start:
@@ -292,24 +297,30 @@ class Attributor:
                 if r_start >= long_end:
                     break
                 if self._is_usable(mention) and (
-                        r_start < clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
+                        r_start < site.clause_end or BENEFICIARY_BEFORE.search(text[max(0, r_start - 4):r_start])):
                     return mention[2]
-        sentence = site.sentence
-        anaphor = sentence.anaphor
-        if anaphor is None:
-            anaphor = sentence.anaphor = ANAPHOR.search(text, sentence_start, site.sentence_end) is not None
-        if anaphor:                      # the nearest usable region named in the LOOKBACK_CHARS before the sentence
+        fallback = sentence.fallback_region
+        if fallback is None:
+            fallback = sentence.fallback_region = (self._region_before(sentence),)
+        return fallback[0]
+
+    def _region_before(self, sentence: Sentence) -> str | None:
+        """The region of a figure whose own sentence names none it can take: it depends on the sentence only."""
+        ctx, text = self.ctx, self.ctx.text
+        sentence_start = sentence.start
+        if ANAPHOR.search(text, sentence_start, sentence.end):
+            # the nearest usable region named in the LOOKBACK_CHARS before the sentence
             floor = max(0, sentence_start - LOOKBACK_CHARS)
-            index = site.sentence_index - 1
-            while index >= 0:
-                for mention in reversed(self._sentence_mentions(index)[0]):
+            start = sentence_start
+            while start > 0:             # the sentences before it, nearest first
+                start, end = ctx.sentence_bounds(start - 1)
+                for mention in reversed(self._sentence_mentions(start, end)[0]):
                     if mention[0] < floor:
                         break
                     if self._is_usable(mention):
                         return mention[2]
-                if ctx.sentence_bounds(index)[0] <= floor:
+                if start <= floor:
                     break
-                index -= 1
         return self._sentence_heading_names(sentence)[0]
 
     def partner(self, start: int, end: int, site: Site | None = None) -> str | None:
@@ -318,8 +329,10 @@ class Attributor:
         sentence = site.sentence
         in_sentence = sentence.partners
         if in_sentence is None:
-            in_sentence = sentence.partners = [p for p in self._sentence_mentions(site.sentence_index)[1]
-                                               if self._is_partner(p)]
+            mentions = sentence.mentions
+            if mentions is None:
+                mentions = sentence.mentions = self._sentence_mentions(sentence.start, sentence.end)
+            in_sentence = sentence.partners = [p for p in mentions[1] if self._is_partner(p)]
         if in_sentence:                  # the long clause lies inside the sentence: no partner there when none here
             long_start, long_end = site.long_clause()
             inside = (in_sentence if (long_start, long_end) == (sentence.start, sentence.end)

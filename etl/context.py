@@ -1,8 +1,8 @@
 """Where a figure sits in its document: sentence, clause and paragraph spans, and quoted or titled spans.
 
-Built once per document and asked about every figure, so it keeps sentence bounds as plain int lists, finds
-clause breaks per sentence (only sentences holding a figure are looked at) and builds paragraphs and headings
-only when asked."""
+Built once per document and asked about every figure. Most of a text holds no figure, so sentences, their
+clause breaks, titles and quotes are found around the positions asked about, not for the whole text; headings
+are found when first asked."""
 from __future__ import annotations
 
 import bisect
@@ -12,19 +12,17 @@ from dataclasses import dataclass
 SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$)")
 # what ends a SENTENCE match: [。！？!?]+[”’」』"]?|\n, opening on one character class so that re skips ahead
 _SENTENCE_END = re.compile(r"[。！？!?\n](?:(?<=[。！？!?])[。！？!?]*[”’」』\"]?)?")
+_RUN, _CLOSING = "。！？!?", "”’」』\""
+_END_CHAR = re.compile("[。！？!?\n]")
 CLAUSE_BREAK = "，,；;。！？!?：:\n"
 SENTENCE_BREAK = "；;。！？!?\n"       # a clause that runs across commas
 _HEADING_PUNCT = re.compile("[。；;！？，]")      # sentence punctuation: a line holding one is no heading
+# a line (after a line break) without it; possessive, so a line stops being tried at its first punctuation
+_UNPUNCTUATED_LINE = re.compile("\n([^\n。；;！？，]++)(?![^\n])")
 TITLE = re.compile(r"《[^《》\n]{0,80}》")
+TITLE_MAX = 82                      # characters of the longest TITLE
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
-_BREAK_PATTERNS: dict[str, re.Pattern] = {}
-
-
-def _break_pattern(breaks: str) -> re.Pattern:
-    pattern = _BREAK_PATTERNS.get(breaks)
-    if pattern is None:
-        pattern = _BREAK_PATTERNS[breaks] = re.compile("[" + re.escape(breaks) + "]")
-    return pattern
+_CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
 
 
 @dataclass
@@ -36,14 +34,15 @@ class Span:
 class Sentence:
     """A sentence holding figures: its bounds and clause breaks, found once, and the per-sentence results of
     later stages (year mentions, scope, …), which every figure of the sentence shares; None until asked."""
-    __slots__ = ("index", "start", "end", "clause_breaks", "_long_breaks", "_text", "requirement", "years",
-                 "scope", "anaphor", "heading_names", "citation", "partners", "classified")
+    __slots__ = ("start", "end", "clause_breaks", "_long_breaks", "_text", "requirement", "years",
+                 "scope", "mentions", "fallback_region", "heading_names", "citation", "partners", "classified")
 
-    def __init__(self, index: int, start: int, end: int, clause_breaks: list[int], text: str):
-        self.index, self.start, self.end = index, start, end
+    def __init__(self, start: int, end: int, clause_breaks: list[int], text: str):
+        self.start, self.end = start, end
         self.clause_breaks, self._text, self._long_breaks = clause_breaks, text, None
         self.requirement: dict[tuple[int, int], bool] = {}       # by clause (start, end)
-        self.years = self.scope = self.anaphor = self.heading_names = self.citation = self.partners = None
+        self.years = self.scope = self.mentions = self.fallback_region = self.heading_names = None
+        self.citation = self.partners = None
         self.classified: list[tuple] = []            # (kind, metric, subject) of its figures so far, in order
 
     @property
@@ -61,7 +60,7 @@ class Site:
     """One figure's sentence and the clauses around it, computed once and shared by every later stage:
     clause = between clause breaks (commas too), long_clause = between sentence-level breaks (；。！？),
     after_end = where the clause that starts at the figure's end stops."""
-    __slots__ = ("sentence", "sentence_index", "sentence_start", "sentence_end", "clause_start", "clause_end",
+    __slots__ = ("sentence", "sentence_start", "sentence_end", "clause_start", "clause_end",
                  "after_end", "start", "end")
 
     def long_clause(self) -> tuple[int, int]:
@@ -74,58 +73,38 @@ class Site:
 
 
 class DocumentContext:
-    """Sentence and paragraph lookup for one normalised text (built once per document)."""
+    """Sentence and paragraph lookup for one normalised text (built once per document).
+
+    Titles and quotes are looked up around the position asked about: neither holds its own opening mark, so
+    the last one opened before a position is the only one that can hold it (and TITLE and QUOTE matched there
+    are the matches a scan of the whole text finds)."""
 
     def __init__(self, text: str):
         self.text = text
-        # SENTENCE matches back to back from 0, each running to the first run of sentence ends (and a closing
-        # quote) or line break: so the sentence ends are where those end, and the end of a text that does not
-        # end with one.
-        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-        if text and (not ends or ends[-1] < len(text)):
-            ends.append(len(text))
-        self._sentence_ends = ends
-        self._sentence_starts = [0, *ends[:-1]] if ends else []
-        self._sentences: list[Span] | None = None
-        self._paragraphs: list[Span] | None = None
         self._headings: list[Span] | None = None
-        self._sentence_breaks: dict[int, Sentence] = {}
+        self._sentences: dict[int, Sentence] = {}    # by start
         self._last: Sentence | None = None       # figures come in text order: mostly the same sentence again
+        self._reversed: str | None = None        # the text backwards, to search back from a position
         self._last_paragraph = (1, 0)            # none yet
         self.entity_paragraphs: dict[int, bool] = {}   # classify: does the paragraph (by start) open on an entity
         self.case_headings: dict[int, bool] = {}       # classify: is the heading (by start) a case study's
-        self.titles = [Span(m.start(), m.end()) for m in TITLE.finditer(text)]
-        self.quotes = [Span(m.start(), m.end()) for m in QUOTE.finditer(text)]
-        self._title_starts = [t.start for t in self.titles]
-        self._quote_starts = [q.start for q in self.quotes]
-
-    @property
-    def sentences(self) -> list[Span]:
-        if self._sentences is None:
-            self._sentences = [Span(s, e) for s, e in zip(self._sentence_starts, self._sentence_ends)]
-        return self._sentences
-
-    @property
-    def paragraphs(self) -> list[Span]:
-        """Every line, as a span (a paragraph is one line of the normalised text)."""
-        if self._paragraphs is None:
-            self._paragraphs, pos = [], 0
-            for line in self.text.split("\n"):
-                self._paragraphs.append(Span(pos, pos + len(line)))
-                pos += len(line) + 1
-            self._paragraph_starts = [p.start for p in self._paragraphs]
-        return self._paragraphs
 
     @property
     def headings(self) -> list[Span]:
-        """Section headings: short lines without sentence punctuation."""
+        """Section headings: short lines without sentence punctuation. Only the lines after a line break that
+        hold no such punctuation are looked at (one regex pass; most lines are sentences), then the first."""
         if self._headings is None:
             text = self.text
-            # (a line of more than 30 characters is a heading only if stripping brings it to 30: slice it then)
-            self._headings = [p for p in self.paragraphs if p.end > p.start
-                              and (p.end - p.start <= 30 or len(text[p.start:p.end].strip()) <= 30)
-                              and self._is_heading(text[p.start:p.end])]
-            self._heading_starts = [h.start for h in self._headings]
+            first = text.find("\n")
+            headings = [Span(0, len(text) if first < 0 else first)]
+            if not self._is_heading(text[:headings[0].end]):
+                headings.clear()
+            for m in _UNPUNCTUATED_LINE.finditer(text):
+                start, end = m.span(1)
+                if 0 < len(text[start:end].strip()) <= 30:
+                    headings.append(Span(start, end))
+            self._headings = headings
+            self._heading_starts = [h.start for h in headings]
         return self._headings
 
     @staticmethod
@@ -143,19 +122,33 @@ class DocumentContext:
         self.headings                                    # (builds _heading_starts once)
         return bisect.bisect_right(self._heading_starts, pos) - 1
 
-    def sentence_index(self, pos: int) -> int:
-        return max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
+    def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the sentence holding pos; the end of the text is in the last sentence.
 
-    def sentence(self, pos: int) -> Span:
-        index = self.sentence_index(pos)
-        return Span(self._sentence_starts[index], self._sentence_ends[index])
-
-    def sentence_bounds(self, index: int) -> tuple[int, int]:
-        return self._sentence_starts[index], self._sentence_ends[index]
-
-    def paragraph_index(self, pos: int) -> int:
-        self.paragraphs                                  # (builds _paragraph_starts once)
-        return max(0, bisect.bisect_right(self._paragraph_starts, pos) - 1)
+        SENTENCE matches back to back from 0, each running to the first run of sentence ends (and a closing
+        quote) or line break: so the sentence ends are where those end, and the end of a text that does not
+        end with one. Such an end opens on the first character of its run, so outside an end, the sentence
+        starts after the nearest end character before pos (and the closing quote after it) and ends where the
+        next end after pos does. A position inside an end is moved to where that end opens."""
+        text = self.text
+        if pos >= len(text):
+            pos = len(text) - 1
+        if pos and text[pos] in _CLOSING and text[pos - 1] in _RUN:
+            pos -= 1
+        while pos and text[pos] in _RUN and text[pos - 1] in _RUN:
+            pos -= 1
+        if self._reversed is None:
+            self._reversed = text[::-1]
+        last = len(text) - 1
+        before = _END_CHAR.search(self._reversed, last - pos + 1)     # backwards from pos - 1
+        if before is None:
+            start = 0
+        else:
+            start = last - before.start() + 1
+            if text[start - 1] != "\n" and text[start] in _CLOSING:
+                start += 1
+        after = _SENTENCE_END.search(text, pos)
+        return start, after.end() if after else len(text)
 
     def paragraph_at(self, pos: int) -> tuple[int, int]:
         """(start, end) of the line holding pos. The line last asked about is kept: the sentences of a long
@@ -172,48 +165,22 @@ class DocumentContext:
         last = self._last
         if last is not None and last.start <= pos < last.end:
             return last
-        index = max(0, bisect.bisect_right(self._sentence_starts, pos) - 1)
-        sentence = self._sentence_breaks.get(index)
+        start, end = self.sentence_bounds(pos)
+        sentence = self._sentences.get(start)
         if sentence is None:
             text = self.text
-            start, end = self._sentence_starts[index], self._sentence_ends[index]
-            clause = [m.start() for m in _break_pattern(CLAUSE_BREAK).finditer(text, start, end)]
-            sentence = self._sentence_breaks[index] = Sentence(index, start, end, clause, text)
+            clause = [m.start() for m in _CLAUSE_BREAK.finditer(text, start, end)]
+            sentence = self._sentences[start] = Sentence(start, end, clause, text)
         self._last = sentence
         return sentence
 
-    def _breaks_in(self, index: int) -> tuple[list[int], list[int]]:
-        """Positions of the clause breaks and of the sentence-level breaks inside sentence index, found once."""
-        sentence = self.sentence_at(self._sentence_starts[index])
-        return sentence.clause_breaks, sentence.long_breaks
-
-    def _clause_in(self, index: int, start: int, end: int, breaks: str) -> tuple[int, int]:
-        """(start, end) between the nearest breaks around [start, end), within sentence index (which holds start).
-        Only breaks inside the sentence matter: the clause is clipped to it."""
-        if breaks == CLAUSE_BREAK:
-            positions = self._breaks_in(index)[0]
-        elif breaks == SENTENCE_BREAK:
-            positions = self._breaks_in(index)[1]
-        else:
-            positions = [m.start() for m in _break_pattern(breaks).finditer(
-                self.text, self._sentence_starts[index], self._sentence_ends[index])]
-        i = bisect.bisect_left(positions, start)
-        j = bisect.bisect_left(positions, end, i)
-        return (positions[i - 1] + 1 if i else self._sentence_starts[index],
-                positions[j] if j < len(positions) else self._sentence_ends[index])
-
-    def clause(self, start: int, end: int, breaks: str = CLAUSE_BREAK) -> Span:
-        """The stretch between the nearest clause breaks around [start, end) within the sentence."""
-        return Span(*self._clause_in(self.sentence_index(start), start, end, breaks))
-
     def site(self, start: int, end: int) -> Site:
-        """Sentence and clauses of the figure text[start:end] (the two _clause_in calls, inlined)."""
+        """Sentence and clauses of the figure text[start:end]."""
         site = Site()
         sentence = self._last
         if sentence is None or not sentence.start <= start < sentence.end:
             sentence = self.sentence_at(start)
         site.sentence = sentence
-        site.sentence_index = sentence.index
         sentence_start = site.sentence_start = sentence.start
         sentence_end = site.sentence_end = sentence.end
         clause = sentence.clause_breaks
@@ -224,36 +191,38 @@ class DocumentContext:
         site.start, site.end = start, end        # for the long clause, worked out when asked
         if end < sentence_end:          # the clause after the figure ends where the figure's own clause does
             site.after_end = site.clause_end
-        else:
-            site.after_end = self._clause_in(self.sentence_index(end), end, end, CLAUSE_BREAK)[1]
+        else:                           # (the end of the first clause of the sentence holding end)
+            after_start, after_end = self.sentence_bounds(end)
+            first = _CLAUSE_BREAK.search(self.text, max(after_start, end), after_end)
+            site.after_end = first.start() if first else after_end
         return site
-
-    @staticmethod
-    def _inside(spans: list[Span], starts: list[int], start: int, end: int, max_len: int | None = None) -> bool:
-        """Whether [start, end) lies inside one of the (non-overlapping, ordered) spans."""
-        i = bisect.bisect_left(starts, start) - 1
-        if i < 0:
-            return False
-        span = spans[i]
-        return end <= span.end and (max_len is None or span.end - span.start <= max_len)
 
     def in_name(self, start: int, end: int) -> bool:
         """in_title or in_short_quote (the check every quantity goes through, inlined)."""
-        starts = self._title_starts
-        if starts:
-            i = bisect.bisect_left(starts, start) - 1
-            if i >= 0 and end <= self.titles[i].end:
+        text = self.text
+        opened = text.rfind("《", end - TITLE_MAX if end > TITLE_MAX else 0, start)
+        if opened >= 0:
+            title = TITLE.match(text, opened)
+            if title is not None and end <= title.end():
                 return True
-        starts = self._quote_starts
-        if starts:
-            i = bisect.bisect_left(starts, start) - 1
-            if i >= 0:
-                quote = self.quotes[i]
-                return end <= quote.end and quote.end - quote.start <= 26
-        return False
+        opened = text.rfind("“", end - 26 if end > 26 else 0, start)
+        if opened < 0:
+            return False
+        quote = QUOTE.match(text, opened)
+        return quote is not None and end <= quote.end() <= opened + 26
 
     def in_title(self, start: int, end: int) -> bool:
-        return self._inside(self.titles, self._title_starts, start, end)
+        """Whether [start, end) lies inside the last title opened before start."""
+        opened = self.text.rfind("《", max(0, end - TITLE_MAX), start)
+        if opened < 0:
+            return False
+        title = TITLE.match(self.text, opened)
+        return title is not None and end <= title.end()
 
     def in_short_quote(self, start: int, end: int, max_len: int = 26) -> bool:
-        return self._inside(self.quotes, self._quote_starts, start, end, max_len)
+        """Whether [start, end) lies inside the last quote opened before start, of at most max_len characters."""
+        opened = self.text.rfind("“", max(0, end - max_len), start)
+        if opened < 0:
+            return False
+        quote = QUOTE.match(self.text, opened)
+        return quote is not None and end <= quote.end() and quote.end() - opened <= max_len

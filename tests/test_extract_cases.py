@@ -52,3 +52,41 @@ def test_run_on_text_without_punctuation_stays_linear():
     assert time.perf_counter() - started < 60          # quadratic work here took minutes
     assert {(f["value_norm"], f["unit_norm"]) for f in found} == {(122, "项"), (500, "万元")}
     assert max(len(f["sentence"]) for f in found) <= 700
+
+
+def test_context_lookups_agree_with_a_scan_of_the_whole_text():
+    """DocumentContext finds sentences, titles, quotes and headings around the positions asked about; they must
+    be what a scan of the whole text finds, on texts crowded with sentence ends, closing quotes and marks."""
+    import bisect
+    import random
+
+    from etl.context import QUOTE, TITLE, DocumentContext, _SENTENCE_END
+
+    rng = random.Random(7)
+    pieces = [*"。！？!?\n”’」』\"《》“”，；", "a", "bb", "数字", "a" * 30, " ", "\u3000"]
+    for _ in range(800):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        ctx = DocumentContext(text)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        if not ends or ends[-1] < len(text):
+            ends.append(len(text))
+        starts = [0, *ends[:-1]]
+        titles = [m.span() for m in TITLE.finditer(text)]
+        quotes = [m.span() for m in QUOTE.finditer(text)]
+
+        def inside(spans, start, end, max_len=None):
+            i = bisect.bisect_left([s for s, _ in spans], start) - 1
+            return i >= 0 and end <= spans[i][1] and (max_len is None or spans[i][1] - spans[i][0] <= max_len)
+
+        for pos in range(len(text) + 1):
+            i = max(0, bisect.bisect_right(starts, pos) - 1)
+            assert ctx.sentence_bounds(pos) == (starts[i], ends[i]), (text, pos)
+            for end in range(pos + 1, min(len(text), pos + 90) + 1):
+                assert ctx.in_title(pos, end) == inside(titles, pos, end), (text, pos, end)
+                assert ctx.in_name(pos, end) == (inside(titles, pos, end) or inside(quotes, pos, end, 26))
+        lines, at = [], 0
+        for line in text.split("\n"):
+            if line.strip() and len(line.strip()) <= 30 and not any(ch in line for ch in "。；;！？，"):
+                lines.append((at, at + len(line)))
+            at += len(line) + 1
+        assert [(h.start, h.end) for h in ctx.headings] == lines, text
