@@ -25,9 +25,6 @@ VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,6}}(?:\.\d{{1,6}})?)|[{_CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
-# bounded runs: an unbounded [..]+ before 分之 would retry every start inside a long digit run (quadratic)
-CN_FRACTION = re.compile(rf"([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
-FRACTION = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
 
 
 @dataclass
@@ -482,6 +479,7 @@ def _numeral_kind(num) -> str:
 def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
     """百分之十五, 千分之五, 三分之二 and 2/3: percent and fraction forms."""
     found = []
+    cn_fraction, fraction = _fraction_regexes()
     has_part = "分之" in text               # percent and Chinese fraction forms need 分之, 2/3 needs a slash
     for m in PERCENT_WORD.finditer(text) if has_part else ():
         if mask[m.start()]:
@@ -497,20 +495,33 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         found.append(Quantity(tidy(sign * num.value), None, unit, tidy(sign * num.value * per), None, "%",
                               num.approx or qualifier == "approx", start, m.end(), text[start:m.end()], "percent",
                               qualifier, _numeral_kind(num)))
-    for m in CN_FRACTION.finditer(text) if has_part else ():
+    for m in cn_fraction.finditer(text) if has_part else ():
         if mask[m.start()] or m.group(1) in PER_PART or any(q.start <= m.start() < q.end for q in found):
             continue
         den, num = evaluate(m.group(1)), evaluate(m.group(2))
         if den is None or num is None or den.value == 0:
             continue
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
-    for m in FRACTION.finditer(text) if "/" in text else ():
+    for m in fraction.finditer(text) if "/" in text else ():
         if mask[m.start()] or mask[m.end() - 1]:
             continue
         a, b = int(m.group(1)), int(m.group(2))
         if 0 < a < b:
             found.append(_fraction(a, b, m, text, "arabic"))
     return found
+
+
+@lru_cache(maxsize=None)
+def _fraction_regexes() -> tuple[re.Pattern, re.Pattern]:
+    r"""三分之二 and 2/3. Each opens with a plain class (`\d` spelt out, then checked by a lookbehind at the few
+    characters the class lets through), so re skips to where a match can start instead of trying a match, or a
+    Unicode lookup, at every character of the text. Bounded runs: an unbounded [..]+ before 分之 would retry
+    every start inside a long digit run (quadratic)."""
+    digit = _digit_class(set())
+    cn_fraction = (rf"([{_CN_NUMERAL}{digit}](?:(?<=[{_CN_NUMERAL}])[{_CN_NUMERAL}]{{0,7}}|(?<=\d)\d{{0,5}}))"
+                   rf"分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
+    fraction = rf"([{digit}](?<=\d)(?<![\d/.].)\d{{0,2}})\s*/\s*(\d{{1,4}})(?![\d/])"
+    return re.compile(cn_fraction), re.compile(fraction)
 
 
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
@@ -556,7 +567,7 @@ def _scan_numeral() -> re.Pattern:
     lone = f"(?={NUMERAL_GOES_ON}|{RANGE_LINK.pattern}|{_unit_regex().pattern})"
     if may_stand:
         lone = f"(?<=[{may_stand}])|{lone}"
-    return re.compile(numeral_pattern(lone))
+    return re.compile(numeral_pattern(lone, first=_digit_class(set())))
 
 
 @lru_cache(maxsize=None)

@@ -73,3 +73,25 @@ def test_words_regex_finds_the_longest_word_and_honours_end_conditions():
     # 和田 only before 县 or 市: at the end of the text it is the word 和
     assert [m.group() for m in pattern.finditer("一带一路和一带和田市和田")] == ["一带一路", "和", "一带", "和田", "和"]
     assert pattern.match("一带一").group() == "一带"
+
+
+def test_scan_regexes_with_digits_spelt_out_match_as_with_backslash_d():
+    import re
+
+    from etl import quantities
+    from etl.numerals import numeral_pattern
+
+    # digits of other scripts (inside and outside the BMP) still start numbers; a character of the spelt-out
+    # digit range that is no digit (an emoji) starts nothing, even before a unit
+    texts = ["\U0001d7d3项和٣项", "\U0001f600项\U0001f600十万元", "共\U0001f6003/4和３/５", "三分之二，\U0001d7d0分之一"]
+    plain = re.compile(numeral_pattern())
+    for text in texts:
+        assert ([m.span() for m in quantities._scan_numeral().finditer(text)]
+                == [m.span() for m in plain.finditer(text) if quantities._scan_numeral().match(text, m.start())])
+    cn_fraction, fraction = quantities._fraction_regexes()
+    cn = "[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾百佰千仟万萬亿億]{1,8}"
+    slow_cn = re.compile(rf"({cn}|\d{{1,6}})分之({cn}|\d{{1,6}})")
+    slow = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
+    for text in texts:
+        assert [m.span(1) for m in cn_fraction.finditer(text)] == [m.span(1) for m in slow_cn.finditer(text)]
+        assert [m.span() for m in fraction.finditer(text)] == [m.span() for m in slow.finditer(text)]
