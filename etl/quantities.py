@@ -13,7 +13,7 @@ from operator import attrgetter
 
 from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
 from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
-from .textnorm import clean_with_offsets
+from .textnorm import SPACE_CHARS, clean_with_offsets
 
 PRE_CAP = ("最高不超过", "不得超过", "不超过", "不高于", "不多于", "最高", "最多", "上限为", "上限", "限报", "限")
 PRE_FLOOR = ("不少于", "不低于", "至少", "最低", "最少")
@@ -133,7 +133,9 @@ class UnionScan:
 
     What a visit costs is the gate that tests whether any of those patterns matches there, so the gate
     shares the patterns' common leading items (`\d(?<!\d.)`, `(?:19|20)` …): a digit inside a number fails
-    once, not once per pattern. A multiline `^` pattern is visited at each newline (and tried at 0), not at
+    once, not once per pattern. Before the gate, one class test of the next character: the characters that can
+    come second in a match of the class's patterns (most visits end there: the 5 of 5项, the 一 of 统一). A
+    multiline `^` pattern is visited at each newline (and tried at 0), not at
     every character its first item allows. Patterns this cannot handle (one that can match the empty
     string, has capturing groups, ignores case, or starts with a negated or unusual class) are simply run
     with finditer.
@@ -180,16 +182,8 @@ class UnionScan:
                 chars.add(chr(av))
                 return chars, cats, False
             if name == "IN":
-                for item, arg in av:
-                    if str(item) == "LITERAL":
-                        chars.add(chr(arg))
-                    elif str(item) == "RANGE" and arg[1] - arg[0] < 1024:
-                        chars.update(map(chr, range(arg[0], arg[1] + 1)))
-                    elif str(item) == "CATEGORY" and str(arg) in cls._CATEGORIES:
-                        cats.add(str(arg))
-                    else:
-                        raise _Unsupported           # NEGATE, wide ranges, other categories
-                return chars, cats, False
+                in_chars, in_cats = cls._class_set(av)
+                return chars | in_chars, cats | in_cats, False
             if name in ("AT", "ASSERT", "ASSERT_NOT"):
                 continue                             # zero-width: the first character is consumed later
             if name == "SUBPATTERN":
@@ -218,6 +212,78 @@ class UnionScan:
             if not nullable:
                 return chars, cats, False
         return chars, cats, True
+
+    @classmethod
+    def _class_set(cls, av) -> tuple[set[str], set[str]]:
+        """The characters and categories of a parsed character class."""
+        chars: set[str] = set()
+        cats: set[str] = set()
+        for item, arg in av:
+            if str(item) == "LITERAL":
+                chars.add(chr(arg))
+            elif str(item) == "RANGE" and arg[1] - arg[0] < 1024:
+                chars.update(map(chr, range(arg[0], arg[1] + 1)))
+            elif str(item) == "CATEGORY" and str(arg) in cls._CATEGORIES:
+                cats.add(str(arg))
+            else:
+                raise _Unsupported                   # NEGATE, wide ranges, other categories
+        return chars, cats
+
+    # -- which characters can come second -----------------------------------------------------------------
+    @classmethod
+    def _second_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
+        """The characters that can be the second of a match (as _first_chars: characters, categories); raises
+        _Unsupported when that cannot be told or a match can be one character long. The sets err on the large
+        side: a position whose next character is not among them starts no match."""
+        _, nullable, second, one = cls._shape(_sre_parse.parse(pattern.pattern, pattern.flags).data)
+        if nullable or one:
+            raise _Unsupported                       # a match of one character (or none) has no second
+        return second
+
+    @classmethod
+    def _shape(cls, items) -> tuple[tuple[set[str], set[str]], bool, tuple[set[str], set[str]], bool]:
+        """(first characters, can be empty, second characters, can be one character long) of a sequence."""
+        none: tuple[set[str], set[str]] = (set(), set())
+        first, second = none, none
+        nullable, one = True, False                  # so far: the empty sequence
+        for op, av in items:
+            if not nullable and not one:
+                break                                # two characters in: what follows is third or later
+            name = str(op)
+            if name in ("AT", "ASSERT", "ASSERT_NOT"):
+                continue                             # zero-width
+            if name == "LITERAL":
+                item = (({chr(av)}, set()), False, none, True)
+            elif name == "IN":
+                item = (cls._class_set(av), False, none, True)
+            elif name == "SUBPATTERN":
+                if av[1] & re.IGNORECASE:
+                    raise _Unsupported
+                item = cls._shape(av[3])
+            elif name == "ATOMIC_GROUP":
+                item = cls._shape(av)
+            elif name == "BRANCH":
+                parts = [cls._shape(part) for part in av[1]]
+                item = (_union(p[0] for p in parts), any(p[1] for p in parts), _union(p[2] for p in parts),
+                        any(p[3] for p in parts))
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, high, sub = av
+                if high == 0:
+                    continue
+                f, n, sec, o = cls._shape(sub)
+                # two repetitions of one character each: the first of the sub-pattern comes second
+                item = (f, n or low == 0, _union([sec, f]) if o and high > 1 else sec, o)
+            else:
+                raise _Unsupported                   # ANY, NOT_LITERAL, group references …
+            f, n, sec, o = item
+            # the sequence so far, then this item: after one character, the item's first comes second; after
+            # none, its own second does
+            second = _union([second] + ([f] if one else []) + ([sec] if nullable else []))
+            one = (one and n) or (nullable and o)
+            if nullable:
+                first = _union([first, f])
+            nullable = nullable and n
+        return first, nullable, second, one
 
     # -- one regex for all ------------------------------------------------------------------------------------
     def _combine(self, firsts: dict[int, tuple[set[str], set[str]]]) -> tuple[re.Pattern, dict]:
@@ -254,11 +320,14 @@ class UnionScan:
         for a, (cls, members) in enumerate(classes):
             gate = _shared_prefix_regex([seq for i in members for seq in _gate_sequences(lead[i] + body_of[i])])
             captures = "".join(f"(?:(?={lead[i]}(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
-            alternatives.append(rf"[{cls}](?<=(?:(?={gate}){captures}(?P<end{a}>)|)[\s\S])")
+            after = self._after_class(members)
+            after = f"(?=[{after}])" if after else ""
+            alternatives.append(rf"[{cls}]{after}(?<=(?:(?={gate}){captures}(?P<end{a}>)|)[\s\S])")
             members_of[f"end{a}"] = [(f"p{a}_{i}", i) for i in members]
         # a visited character takes the first class holding it, gate passed or not: when the gate fails,
         # trying the remaining classes only to find the character in none of them costs more than the gate.
-        # Then the match needs some end group set.
+        # Then the match needs some end group set. (When the next character fails the class's test, the
+        # remaining classes are tried: one test each, which costs less than the end-group tests after.)
         union = "".join(cls for cls, _ in classes)
         some_end = "(?!)"
         for a in reversed(range(len(classes))):
@@ -267,6 +336,29 @@ class UnionScan:
         members = {regex.groupindex[end]: tuple((regex.groupindex[g], i) for g, i in pairs)
                    for end, pairs in members_of.items()}
         return regex, members
+
+    def _after_class(self, members: tuple[int, ...]) -> str | None:
+        """A class body holding every character that can follow a visited one in a match of these patterns (for a
+        (?m)^ pattern, visited at the newline before it, its first), or None: most visits fail on that one test
+        instead of the gate's branches."""
+        sets = []
+        for i in members:
+            try:
+                if i in self.line_start:
+                    pattern = self.patterns[i]
+                    first, nullable, _, _ = self._shape(_sre_parse.parse(pattern.pattern, pattern.flags).data)
+                    if nullable:
+                        return None
+                    sets.append(first)
+                else:
+                    sets.append(self._second_chars(self.patterns[i]))
+            except _Unsupported:
+                return None
+        chars, cats = _union(sets)
+        if "CATEGORY_SPACE" in cats:
+            chars |= set(SPACE_CHARS)
+        # `\d` spelt out as dispatch does: a few characters more let a few more visits go on to the gate
+        return _class_body(chars) + (_digit_class(set()) if "CATEGORY_DIGIT" in cats else "")
 
     @staticmethod
     def _embeddable(pattern: re.Pattern) -> str:
@@ -421,6 +513,16 @@ def _shared_prefix_regex(sequences: list[list[str]]) -> str:
         heads.setdefault(seq[0], []).append(seq[1:])
     alternatives = [head + _shared_prefix_regex(tails) for head, tails in heads.items()]
     return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+
+def _union(sets) -> tuple[set[str], set[str]]:
+    """The union of (characters, categories) pairs."""
+    chars: set[str] = set()
+    cats: set[str] = set()
+    for c, k in sets:
+        chars |= c
+        cats |= k
+    return chars, cats
 
 
 class _LineStart(Exception):

@@ -95,3 +95,39 @@ def test_scan_regexes_with_digits_spelt_out_match_as_with_backslash_d():
     for text in texts:
         assert [m.span(1) for m in cn_fraction.finditer(text)] == [m.span(1) for m in slow_cn.finditer(text)]
         assert [m.span() for m in fraction.finditer(text)] == [m.span() for m in slow.finditer(text)]
+
+
+def test_union_scan_second_characters_and_mask_without_them():
+    import random
+    import re
+
+    import pytest as _pytest
+
+    from etl import quantities
+    from etl.lexicon import nonfigure_patterns
+
+    second = quantities.UnionScan._second_chars
+    assert second(re.compile(r"a\d")) == (set(), {"CATEGORY_DIGIT"})
+    assert second(re.compile(r"(?:x|)yz")) == ({"z", "y"}, set())
+    assert second(re.compile(r"a(?<=a)b*c")) == ({"b", "c"}, set())
+    assert second(re.compile(r"ab[^c]")) == ({"b"}, set())          # what comes third does not matter
+    for one_character in (r"ab?", r"a|bc", r"a[^b]"):
+        with _pytest.raises(quantities._Unsupported):
+            second(re.compile(one_character))
+
+    patterns = [pattern for _, pattern in nonfigure_patterns()] + [quantities._numeral_word_regex()]
+    with_after = quantities.UnionScan(patterns)
+    original = quantities.UnionScan._after_class
+    quantities.UnionScan._after_class = lambda self, members: None
+    try:
+        without = quantities.UnionScan(patterns)
+    finally:
+        quantities.UnionScan._after_class = original
+    assert without.regex.pattern != with_after.regex.pattern
+    rng = random.Random(7)
+    pieces = ["2016年", "3月5日", "电话：0991-1234567", "Tel", "\n 1、", "\n二、", "(1+2)", "附件3", "第3届", "一式三份",
+              "邮编：830000", "距离市区12公里", "十三五", "十八大", "A3型", "3.5版", "12号楼", "138", "3:4", "千万", "一些",
+              "为", "，", " ", "\n", "5", "一", "（", "〔2018〕44号"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert with_after.spans(text) == without.spans(text)
