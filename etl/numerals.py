@@ -61,6 +61,20 @@ class Numeral:
     multipliers: int = 0    # how many 十百千万亿 it holds
 
 
+_NEW = object.__new__
+# a plain Arabic number: every field but value and written
+_ARABIC_FIELDS = {"scale_text": "", "scale": 1.0, "approx": False, "has_digit": True, "chinese": False, "arabic": True,
+                  "single_cn_digit": False, "multipliers": 0}
+
+
+def _numeral(fields: dict, **more) -> Numeral:
+    """Numeral(**fields, **more) (every field given), without the frozen dataclass's __init__, which sets each
+    field through object.__setattr__: that was half of what evaluate costs on a numeral it has not seen."""
+    num = _NEW(Numeral)
+    num.__dict__.update(fields, **more)
+    return num
+
+
 def _as_number(token: str) -> float | None:
     if token[0].isdigit():
         return float(token.replace(",", "").replace("，", ""))
@@ -76,8 +90,7 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
     A bare 万/亿 counts as one 万/亿 only when hedged: 万余人, 近万人 (hedged=True: a hedge word precedes)."""
     if _PLAIN.fullmatch(text):                       # the common case, 14367.85 or 4,565: no grammar needed
         value = float(text.replace(",", "").replace("，", ""))
-        return Numeral(value=value, written=value, scale_text="", scale=1.0, approx=False, has_digit=True,
-                       chinese=False, arabic=True, single_cn_digit=False)
+        return _numeral(_ARABIC_FIELDS, value=value, written=value)
     tokens = _TOKEN.findall(text)
     if tokens and tokens[0] in ("零", "〇") and len(tokens) > 1 and tokens[1] == "点":
         tokens = ["0"] + tokens[1:]                  # 零点五
@@ -155,11 +168,11 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
     written, scale_text, scale = _split_scale(tokens, value)
     chinese = any(t in CN_DIGITS or t in SMALL for t in tokens)
     arabic = any(t[0].isdigit() for t in tokens)
-    cn_digits = [t for t in tokens if t in CN_DIGITS]
-    single = (not arabic and len(cn_digits) == 1 and not any(t in SMALL or t in LARGE for t in tokens))
-    return Numeral(value=value, written=written, scale_text=scale_text, scale=scale, approx=approx,
-                   has_digit=has_digit, chinese=chinese, arabic=arabic, single_cn_digit=single,
-                   multipliers=sum(1 for t in tokens if t in SMALL or t in LARGE))
+    multipliers = sum(1 for t in tokens if t in SMALL or t in LARGE)
+    single = not arabic and not multipliers and sum(1 for t in tokens if t in CN_DIGITS) == 1
+    return _numeral({}, value=value, written=written, scale_text=scale_text, scale=scale, approx=approx,
+                    has_digit=has_digit, chinese=chinese, arabic=arabic, single_cn_digit=single,
+                    multipliers=multipliers)
 
 
 def _split_scale(tokens: list[str], value: float) -> tuple[float, str, float]:

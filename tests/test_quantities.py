@@ -131,3 +131,18 @@ def test_union_scan_second_characters_and_mask_without_them():
     for _ in range(300):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         assert with_after.spans(text) == without.spans(text)
+
+
+def test_evaluate_builds_the_same_numerals_as_the_dataclass():
+    import dataclasses
+
+    import pytest as _pytest
+
+    from etl.numerals import Numeral, evaluate
+
+    for text in ("14367.85", "4,565", "一万三", "3千万", "十余万", "零点五"):
+        num = evaluate(text)
+        assert num == Numeral(**dataclasses.asdict(num)) and hash(num) == hash(Numeral(**dataclasses.asdict(num)))
+        with _pytest.raises(dataclasses.FrozenInstanceError):
+            num.value = 1.0
+    assert evaluate("14367.85") == Numeral(14367.85, 14367.85, "", 1.0, False, True, False, True, False, 0)
