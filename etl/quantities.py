@@ -581,7 +581,6 @@ def _numeral_kind(num) -> str:
 def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
     """百分之十五, 千分之五, 三分之二 and 2/3: percent and fraction forms."""
     found = []
-    cn_fraction, fraction = _fraction_regexes()
     has_part = "分之" in text               # percent and Chinese fraction forms need 分之, 2/3 needs a slash
     for m in PERCENT_WORD.finditer(text) if has_part else ():
         if mask[m.start()]:
@@ -597,14 +596,14 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         found.append(Quantity(tidy(sign * num.value), None, unit, tidy(sign * num.value * per), None, "%",
                               num.approx or qualifier == "approx", start, m.end(), text[start:m.end()], "percent",
                               qualifier, _numeral_kind(num)))
-    for m in cn_fraction.finditer(text) if has_part else ():
+    for m in _cn_fraction().finditer(text) if has_part else ():
         if mask[m.start()] or m.group(1) in PER_PART or any(q.start <= m.start() < q.end for q in found):
             continue
         den, num = evaluate(m.group(1)), evaluate(m.group(2))
         if den is None or num is None or den.value == 0:
             continue
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
-    for m in fraction.finditer(text) if "/" in text else ():
+    for m in _slash_fractions(text):
         if mask[m.start()] or mask[m.end() - 1]:
             continue
         a, b = int(m.group(1)), int(m.group(2))
@@ -614,16 +613,34 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
 
 
 @lru_cache(maxsize=None)
-def _fraction_regexes() -> tuple[re.Pattern, re.Pattern]:
-    r"""三分之二 and 2/3. Each opens with a plain class (`\d` spelt out, then checked by a lookbehind at the few
-    characters the class lets through), so re skips to where a match can start instead of trying a match, or a
-    Unicode lookup, at every character of the text. Bounded runs: an unbounded [..]+ before 分之 would retry
-    every start inside a long digit run (quadratic)."""
-    digit = _digit_class(set())
-    cn_fraction = (rf"([{_CN_NUMERAL}{digit}](?:(?<=[{_CN_NUMERAL}])[{_CN_NUMERAL}]{{0,7}}|(?<=\d)\d{{0,5}}))"
-                   rf"分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
-    fraction = rf"([{digit}](?<=\d)(?<![\d/.].)\d{{0,2}})\s*/\s*(\d{{1,4}})(?![\d/])"
-    return re.compile(cn_fraction), re.compile(fraction)
+def _cn_fraction() -> re.Pattern:
+    r"""三分之二. It opens with a plain class (`\d` spelt out, then checked by a lookbehind at the few characters
+    the class lets through), so re skips to where a match can start instead of trying a match at every character
+    of the text. Bounded runs: an unbounded [..]+ before 分之 would retry every start inside a long digit run
+    (quadratic)."""
+    return re.compile(rf"([{_CN_NUMERAL}{_digit_class(set())}](?:(?<=[{_CN_NUMERAL}])[{_CN_NUMERAL}]{{0,7}}|"
+                      rf"(?<=\d)\d{{0,5}}))分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
+
+
+FRACTION = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
+
+
+def _slash_fractions(text: str):
+    """FRACTION.finditer(text), tried only just before each slash instead of at every digit: a match is one to three
+    digits, white space and its only slash, so it starts in the three characters before the slash's white space."""
+    end = 0
+    slash = text.find("/")
+    while slash >= 0:
+        digits_end = slash
+        while digits_end > end and text[digits_end - 1].isspace():      # str.isspace() is what \s matches
+            digits_end -= 1
+        for start in range(max(end, digits_end - 3), digits_end):
+            m = FRACTION.match(text, start)
+            if m:
+                yield m
+                end = m.end()
+                break
+        slash = text.find("/", max(slash + 1, end))
 
 
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:

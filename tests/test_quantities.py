@@ -88,13 +88,23 @@ def test_scan_regexes_with_digits_spelt_out_match_as_with_backslash_d():
     for text in texts:
         assert ([m.span() for m in quantities._scan_numeral().finditer(text)]
                 == [m.span() for m in plain.finditer(text) if quantities._scan_numeral().match(text, m.start())])
-    cn_fraction, fraction = quantities._fraction_regexes()
     cn = "[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾百佰千仟万萬亿億]{1,8}"
     slow_cn = re.compile(rf"({cn}|\d{{1,6}})分之({cn}|\d{{1,6}})")
-    slow = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
     for text in texts:
-        assert [m.span(1) for m in cn_fraction.finditer(text)] == [m.span(1) for m in slow_cn.finditer(text)]
-        assert [m.span() for m in fraction.finditer(text)] == [m.span() for m in slow.finditer(text)]
+        assert [m.span(1) for m in quantities._cn_fraction().finditer(text)] == [m.span(1) for m in slow_cn.finditer(text)]
+
+
+def test_fractions_found_from_the_slashes_are_finditers():
+    import random
+
+    from etl import quantities
+
+    rng = random.Random(3)
+    pieces = ["1", "23", "4567", "/", " / ", "\n", " ", "  ", ".", "，", "年", "\U0001d7d3", "３", "//", "12/30", "1/2/3"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert ([m.span() for m in quantities._slash_fractions(text)]
+                == [m.span() for m in quantities.FRACTION.finditer(text)])
 
 
 def test_union_scan_second_characters_and_mask_without_them():
