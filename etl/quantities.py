@@ -697,6 +697,59 @@ def _after_numeral() -> re.Pattern:
 
 
 def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, after_match) -> Quantity | None:
+    """_general_quantity(...) (same arguments), its reading of the numeral and unit looked up in a cache where no
+    range link follows (nearly always): the same numeral with the same unit reads the same wherever it stands."""
+    s, e = m.span()
+    before = text[s - 1] if s else " "
+    if before in VAGUE_BEFORE or text[e:e + 1] == "几" or (before.isascii() and before.isalpha()):
+        return None                                   # as _general_quantity decides
+    unit = after_match(text, e)
+    if unit and unit.lastgroup == "link":
+        return _general_quantity(text, m, mask, unit_match, unit_norms, after_match)
+    hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
+    sign = 1.0
+    if before in ("负", "−") or (before in "-－" and (s < 2 or not text[s - 2].isalnum())):
+        sign, s = -1.0, s - 1
+    unit_base = unit.group() if unit else None
+    reading = _reading(m.group(), hedge == "approx", before in "上成", sign, unit_base)
+    if reading is None:
+        return None
+    value, unit_text, value_norm, unit_norm, kind, approx, numeral, single = reading
+    end = e
+    if unit_base is not None:
+        end += len(unit_base)
+        if text.startswith(POST_APPROX, end) and not text.startswith("多万", end):
+            approx = True
+    qualifier = hedge if s == m.start() else _hedge_before(text, s)
+    if qualifier == "approx":
+        approx = True
+    return Quantity(value, None, unit_text, value_norm, None, unit_norm, approx, s, end, text[s:end], kind, qualifier,
+                    numeral, single)
+
+
+@lru_cache(maxsize=1 << 16)
+def _reading(numeral: str, hedged: bool, after_shang_cheng: bool, sign: float, unit_base: str | None) -> tuple | None:
+    """What _general_quantity works out from the numeral alone (no range) and its unit: (value, unit as written,
+    value_norm, unit_norm, kind, approx, numeral kind, single Chinese digit), or None for no quantity.
+    after_shang_cheng: 上 or 成 comes right before (上千, 成百)."""
+    num = evaluate(numeral, hedged)
+    if num is None or (not num.has_digit and after_shang_cheng):
+        return None
+    if unit_base is None:
+        if not _bare_is_number(num):
+            return None
+        unit_text, written, value_norm, unit_norm, kind = None, num.value, num.value, None, None
+    else:
+        factor, unit_norm, kind = _unit_norms()[unit_base]
+        unit_text, written, value_norm = num.scale_text + unit_base, num.written, num.value * factor
+    if num.value == 0 and not num.has_digit:
+        return None
+    return (tidy(sign * written), unit_text, tidy(sign * value_norm), unit_norm, kind, num.approx, _numeral_kind(num),
+            num.single_cn_digit)
+
+
+def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms,
+                      after_match) -> Quantity | None:
     """The quantity at the numeral m, or None. The last three: _unit_regex().match, _unit_norms(),
     _after_numeral().match, looked up once per scan."""
     s, e = m.span()

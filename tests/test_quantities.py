@@ -156,3 +156,21 @@ def test_evaluate_builds_the_same_numerals_as_the_dataclass():
         with _pytest.raises(dataclasses.FrozenInstanceError):
             num.value = 1.0
     assert evaluate("14367.85") == Numeral(14367.85, 14367.85, "", 1.0, False, True, False, True, False, 0)
+
+
+def test_cached_reading_gives_the_general_quantity():
+    import random
+
+    from etl import quantities
+
+    rng = random.Random(5)
+    pieces = ["约", "近", "超过", "负", "-", "上", "成", "几", "数", "R", "3", "14367.85", "4,565", "一万三", "两千四百五",
+              "十余万", "3千万", "万", "亿", "元", "万元", "项", "人", "个月", "%", "多", "余", "左右", "以上", "～", "至",
+              "，", "。", "\n", " ", "一", "二", "零", "点", "五"]
+    args = (quantities._unit_regex().match, quantities._unit_norms(), quantities._after_numeral().match)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        mask = quantities.blocked_mask(text)
+        for m in quantities._scan_numeral().finditer(text):
+            assert (quantities._quantity(text, m, mask, *args)
+                    == quantities._general_quantity(text, m, mask, *args)), text
