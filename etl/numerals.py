@@ -44,6 +44,7 @@ NUMERAL = re.compile(numeral_pattern())
 # what, after a first Chinese numeral character, makes NUMERAL's match longer than that one character
 NUMERAL_GOES_ON = rf"[\d{_CN}{HEDGES}]|点(?=[{''.join(CN_DIGITS)}\d])"
 _PLAIN = re.compile(ARABIC)
+_SCALED = re.compile(rf"({ARABIC})([{''.join(LARGE)}])")
 _TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
 
 
@@ -91,6 +92,13 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
     if _PLAIN.fullmatch(text):                       # the common case, 14367.85 or 4,565: no grammar needed
         value = float(text.replace(",", "").replace("，", ""))
         return _numeral(_ARABIC_FIELDS, value=value, written=value)
+    scaled = _SCALED.fullmatch(text)
+    if scaled and (number := float(scaled[1].replace(",", "").replace("，", ""))):
+        # the next common case, 14367.85万 or 3亿: what the grammar below works out for these two tokens
+        scale = 1.0 * LARGE[scaled[2]]
+        value = number * LARGE[scaled[2]]
+        return _numeral(_ARABIC_FIELDS, value=value, written=round(value / scale, 10), scale_text=scaled[2],
+                        scale=scale, multipliers=1)
     tokens = _TOKEN.findall(text)
     if tokens and tokens[0] in ("零", "〇") and len(tokens) > 1 and tokens[1] == "点":
         tokens = ["0"] + tokens[1:]                  # 零点五

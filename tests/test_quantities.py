@@ -174,3 +174,24 @@ def test_cached_reading_gives_the_general_quantity():
         for m in quantities._scan_numeral().finditer(text):
             assert (quantities._quantity(text, m, mask, *args)
                     == quantities._general_quantity(text, m, mask, *args)), text
+
+
+def test_evaluate_fast_paths_read_as_the_grammar_does(monkeypatch):
+    import random
+
+    from etl import numerals
+
+    class Never:
+        def fullmatch(self, text):
+            return None
+
+    rng = random.Random(9)
+    texts = ["0万", "1,23万", "4,565万", "1亿", "3亿万", "40952.77万", "0.5億"]
+    for _ in range(3000):
+        number = rng.choice(["%d" % rng.randint(0, 10 ** rng.randint(1, 9)), "{:,}".format(rng.randint(0, 10 ** 9)),
+                             "%.*f" % (rng.randint(1, 6), rng.random() * 10 ** rng.randint(0, 8))])
+        texts.append(number + rng.choice(["", "万", "亿", "萬", "億"]))
+    fast = [numerals.evaluate.__wrapped__(text) for text in texts]
+    monkeypatch.setattr(numerals, "_PLAIN", Never())
+    monkeypatch.setattr(numerals, "_SCALED", Never())
+    assert [repr(numerals.evaluate.__wrapped__(text)) for text in texts] == list(map(repr, fast))
