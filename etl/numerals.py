@@ -45,6 +45,7 @@ NUMERAL = re.compile(numeral_pattern())
 NUMERAL_GOES_ON = rf"[\d{_CN}{HEDGES}]|点(?=[{''.join(CN_DIGITS)}\d])"
 _PLAIN = re.compile(ARABIC)
 _SCALED = re.compile(rf"({ARABIC})([{''.join(LARGE)}])")
+_HEDGED = re.compile(rf"({ARABIC})[{HEDGES}]")
 _TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
 
 
@@ -99,6 +100,11 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
         value = number * LARGE[scaled[2]]
         return _numeral(_ARABIC_FIELDS, value=value, written=round(value / scale, 10), scale_text=scaled[2],
                         scale=scale, multipliers=1)
+    hedged_number = _HEDGED.fullmatch(text)
+    if hedged_number:
+        # 300多, 1.5余: the same again, plus approx
+        value = float(hedged_number[1].replace(",", "").replace("，", ""))
+        return _numeral(_ARABIC_FIELDS, value=value, written=round(value, 10), approx=True)
     tokens = _TOKEN.findall(text)
     if tokens and tokens[0] in ("零", "〇") and len(tokens) > 1 and tokens[1] == "点":
         tokens = ["0"] + tokens[1:]                  # 零点五
