@@ -23,6 +23,7 @@ TITLE = re.compile(r"《[^《》\n]{0,80}》")
 TITLE_MAX = 82                      # characters of the longest TITLE
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
 _CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
+_LONG_BREAK = re.compile("[" + re.escape(SENTENCE_BREAK) + "]")
 
 
 @dataclass
@@ -32,28 +33,17 @@ class Span:
 
 
 class Sentence:
-    """A sentence holding figures: its bounds and clause breaks, found once, and the per-sentence results of
-    later stages (year mentions, scope, …), which every figure of the sentence shares; None until asked."""
-    __slots__ = ("start", "end", "clause_breaks", "_long_breaks", "_text", "requirement", "years",
-                 "scope", "mentions", "fallback_region", "heading_names", "citation", "partners", "classified")
+    """A sentence holding figures: its bounds, and the per-sentence results of later stages (year mentions,
+    scope, …), which every figure of the sentence shares; None until asked."""
+    __slots__ = ("start", "end", "requirement", "years", "scope", "mentions", "fallback_region",
+                 "heading_names", "citation", "partners", "classified")
 
-    def __init__(self, start: int, end: int, clause_breaks: list[int], text: str):
+    def __init__(self, start: int, end: int):
         self.start, self.end = start, end
-        self.clause_breaks, self._text, self._long_breaks = clause_breaks, text, None
         self.requirement: dict[tuple[int, int], bool] = {}       # by clause (start, end)
         self.years = self.scope = self.mentions = self.fallback_region = self.heading_names = None
         self.citation = self.partners = None
         self.classified: list[tuple] = []            # (kind, metric, subject) of its figures so far, in order
-
-    @property
-    def long_breaks(self) -> list[int]:
-        """The clause breaks that are sentence-level breaks (；。！？), found when first asked: few figures
-        need their long clause."""
-        breaks = self._long_breaks
-        if breaks is None:
-            text = self._text
-            breaks = self._long_breaks = [p for p in self.clause_breaks if text[p] in SENTENCE_BREAK]
-        return breaks
 
 
 class Site:
@@ -61,15 +51,11 @@ class Site:
     clause = between clause breaks (commas too), long_clause = between sentence-level breaks (；。！？),
     after_end = where the clause that starts at the figure's end stops."""
     __slots__ = ("sentence", "sentence_start", "sentence_end", "clause_start", "clause_end",
-                 "after_end", "start", "end")
+                 "after_end", "start", "end", "ctx")
 
     def long_clause(self) -> tuple[int, int]:
         """(long_start, long_end): the figure's stretch between sentence-level breaks, within its sentence."""
-        long = self.sentence.long_breaks
-        i = bisect.bisect_left(long, self.start)
-        j = bisect.bisect_left(long, self.end, i)
-        return (long[i - 1] + 1 if i else self.sentence_start,
-                long[j] if j < len(long) else self.sentence_end)
+        return self.ctx.clause_around(self.start, self.end, self.sentence_start, self.sentence_end, _LONG_BREAK)
 
 
 class DocumentContext:
@@ -168,11 +154,20 @@ class DocumentContext:
         start, end = self.sentence_bounds(pos)
         sentence = self._sentences.get(start)
         if sentence is None:
-            text = self.text
-            clause = [m.start() for m in _CLAUSE_BREAK.finditer(text, start, end)]
-            sentence = self._sentences[start] = Sentence(start, end, clause, text)
+            sentence = self._sentences[start] = Sentence(start, end)
         self._last = sentence
         return sentence
+
+    def clause_around(self, start: int, end: int, lo: int, hi: int, breaks: re.Pattern) -> tuple[int, int]:
+        """(start, end) of the stretch between the nearest breaks before start and from end on, within
+        text[lo:hi]: a search back (in the reversed text) and one ahead, over the clause alone."""
+        text = self.text
+        if self._reversed is None:
+            self._reversed = text[::-1]
+        n = len(text)
+        before = breaks.search(self._reversed, n - start, n - lo)
+        after = breaks.search(text, end, hi)
+        return n - before.start() if before else lo, after.start() if after else hi
 
     def site(self, start: int, end: int) -> Site:
         """Sentence and clauses of the figure text[start:end]."""
@@ -180,20 +175,23 @@ class DocumentContext:
         sentence = self._last
         if sentence is None or not sentence.start <= start < sentence.end:
             sentence = self.sentence_at(start)
-        site.sentence = sentence
+        site.sentence, site.ctx = sentence, self
         sentence_start = site.sentence_start = sentence.start
         sentence_end = site.sentence_end = sentence.end
-        clause = sentence.clause_breaks
-        i = bisect.bisect_left(clause, start)
-        j = bisect.bisect_left(clause, end, i)
-        site.clause_start = clause[i - 1] + 1 if i else sentence_start
-        site.clause_end = clause[j] if j < len(clause) else sentence_end
+        text, reverse = self.text, self._reversed     # (clause_around, inlined)
+        if reverse is None:
+            reverse = self._reversed = text[::-1]
+        n = len(text)
+        before = _CLAUSE_BREAK.search(reverse, n - start, n - sentence_start)
+        site.clause_start = n - before.start() if before else sentence_start
+        after = _CLAUSE_BREAK.search(text, end, sentence_end)
+        clause_end = site.clause_end = after.start() if after else sentence_end
         site.start, site.end = start, end        # for the long clause, worked out when asked
         if end < sentence_end:          # the clause after the figure ends where the figure's own clause does
-            site.after_end = site.clause_end
+            site.after_end = clause_end
         else:                           # (the end of the first clause of the sentence holding end)
             after_start, after_end = self.sentence_bounds(end)
-            first = _CLAUSE_BREAK.search(self.text, max(after_start, end), after_end)
+            first = _CLAUSE_BREAK.search(text, max(after_start, end), after_end)
             site.after_end = first.start() if first else after_end
         return site
 

@@ -60,10 +60,10 @@ def test_context_lookups_agree_with_a_scan_of_the_whole_text():
     import bisect
     import random
 
-    from etl.context import QUOTE, TITLE, DocumentContext, _SENTENCE_END
+    from etl.context import CLAUSE_BREAK, QUOTE, SENTENCE_BREAK, TITLE, DocumentContext, _SENTENCE_END
 
     rng = random.Random(7)
-    pieces = [*"。！？!?\n”’」』\"《》“”，；", "a", "bb", "数字", "a" * 30, " ", "\u3000"]
+    pieces = [*"。！？!?\n”’」』\"《》“”，；：,", "a", "bb", "数字", "a" * 30, " ", "\u3000"]
     for _ in range(800):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
         ctx = DocumentContext(text)
@@ -81,6 +81,14 @@ def test_context_lookups_agree_with_a_scan_of_the_whole_text():
         for pos in range(len(text) + 1):
             i = max(0, bisect.bisect_right(starts, pos) - 1)
             assert ctx.sentence_bounds(pos) == (starts[i], ends[i]), (text, pos)
+            if pos < len(text):          # clauses: between the breaks of the sentence around [pos, pos + 1)
+                site = ctx.site(pos, pos + 1)
+                for breaks, got in ((CLAUSE_BREAK, (site.clause_start, site.clause_end)),
+                                    (SENTENCE_BREAK, site.long_clause())):
+                    at = [p for p in range(starts[i], ends[i]) if text[p] in breaks]
+                    j = bisect.bisect_left(at, pos)
+                    k = bisect.bisect_left(at, pos + 1, j)
+                    assert got == (at[j - 1] + 1 if j else starts[i], at[k] if k < len(at) else ends[i]), (text, pos)
             for end in range(pos + 1, min(len(text), pos + 90) + 1):
                 assert ctx.in_title(pos, end) == inside(titles, pos, end), (text, pos, end)
                 assert ctx.in_name(pos, end) == (inside(titles, pos, end) or inside(quotes, pos, end, 26))
