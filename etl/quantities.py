@@ -322,8 +322,12 @@ class UnionScan:
             captures = "".join(f"(?:(?={lead[i]}(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
             after = self._after_class(members)
             after = f"(?=[{after}])" if after else ""
-            alternatives.append(rf"[{cls}]{after}(?<=(?:(?={gate}){captures}(?P<end{a}>)|)[\s\S])")
-            members_of[f"end{a}"] = [(f"p{a}_{i}", i) for i in members]
+            alternatives.append(rf"[{cls}]{after}(?<=(?:(?={gate})(?P<end{a}>){captures}|)[\s\S])")
+            # the match's lastindex is the last group closed: its class's end group when no capture was made,
+            # else the class's last capture made; only the captures up to that one can hold a span
+            pairs = [(f"p{a}_{i}", i) for i in members]
+            members_of[f"end{a}"] = []
+            members_of.update((group, pairs[:k + 1]) for k, (group, _) in enumerate(pairs))
         # a visited character takes the first class holding it, gate passed or not: when the gate fails,
         # trying the remaining classes only to find the character in none of them costs more than the gate.
         # Then the match needs some end group set. (When the next character fails the class's test, the
@@ -333,8 +337,8 @@ class UnionScan:
         for a in reversed(range(len(classes))):
             some_end = f"(?(end{a})|{some_end})"
         regex = re.compile(f"[{union}](?<={'|'.join(alternatives)}){some_end}")
-        members = {regex.groupindex[end]: tuple((regex.groupindex[g], i) for g, i in pairs)
-                   for end, pairs in members_of.items()}
+        members = {regex.groupindex[last]: tuple((regex.groupindex[g], i) for g, i in pairs)
+                   for last, pairs in members_of.items()}
         return regex, members
 
     def _after_class(self, members: tuple[int, ...]) -> str | None:

@@ -107,7 +107,7 @@ def test_fractions_found_from_the_slashes_are_finditers():
                 == [m.span() for m in quantities.FRACTION.finditer(text)])
 
 
-def test_union_scan_second_characters_and_mask_without_them():
+def test_union_scan_second_characters_and_spans_as_finditer():
     import random
     import re
 
@@ -140,7 +140,8 @@ def test_union_scan_second_characters_and_mask_without_them():
               "为", "，", " ", "\n", "5", "一", "（", "〔2018〕44号"]
     for _ in range(300):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
-        assert with_after.spans(text) == without.spans(text)
+        assert with_after.spans(text) == without.spans(text) == [[m.span() for m in p.finditer(text)]
+                                                                  for p in patterns]
 
 
 def test_evaluate_builds_the_same_numerals_as_the_dataclass():
