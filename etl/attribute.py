@@ -132,16 +132,19 @@ class Attributor:
 
     def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         text = self.ctx.text
-        if _any_name_regex().search(text, start, end) is None:
+        first = _any_name_regex().search(text, start, end)
+        if first is None:
             return [], []                # most sentences name neither: one pass instead of two
+        # neither list has a name before the first of the union: their scans start there
+        first = first.start()
         region_of_name = _region_of_name()
-        regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, start, end)]
+        regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, first, end)]
         if regions:                      # drop the mentions that start inside an excluded phrase
             excluded = [m.span() for m in _exclusions().finditer(text, start, end)]
             if excluded:
                 regions = [r for r in regions if not any(x_start <= r[0] < x_end for x_start, x_end in excluded)]
         partners = load_partners()
-        return regions, [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text, start, end)]
+        return regions, [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text, first, end)]
 
     def _sentence_mentions(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """_find for the sentence text[start:end], kept by its start."""

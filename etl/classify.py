@@ -56,14 +56,6 @@ def _keywords(family: str, window: str) -> list[tuple[int, int, str, str]]:
     return [(m.start(), m.end(), m.group(), metric_of[m.group()]) for m in pattern.finditer(window)]
 
 
-def _after_window(text: str, end: int, clause_end: int, limit: int = 20) -> str:
-    window = text[end:min(clause_end, end + limit)]
-    word = _STOP_WORDS.search(window)
-    digit = _STOP_DIGIT.search(window, 0, word.start() if word else len(window))
-    stop = digit or word             # a digit found is before any word
-    return window[:stop.start()] if stop else window
-
-
 def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
              previous: list[tuple], site: Site | None = None) -> tuple[str, str | None]:
     """(metric, subject) of the figure text[start:end]; previous = (kind, metric, subject) of the earlier
@@ -82,7 +74,11 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     if family == "person":               # 96人参加培训: for people the verb after the number says what they are
         after = text[end:min(clause_end, end + 12)]
     else:
-        after = _after_window(text, end, site.after_end)
+        after = text[end:min(site.after_end, end + 20)]   # to the first stop word or digit
+        word = _STOP_WORDS.search(after)
+        stop = _STOP_DIGIT.search(after, 0, word.start() if word else len(after)) or word
+        if stop:                         # (a digit found is before any word)
+            after = after[:stop.start()]
         if after[:1] in ("、", "和", "及", "与", "或"):
             after = ""                   # 8个、星创天地5家: the next item of a list, not this number's noun
         if family is None:

@@ -94,7 +94,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
             "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
             "region": region_of(start, end, site), "partner": partner_of(start, end, site),
-            "scope": scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
+            "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
             "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
             "char_start": start, "char_end": end,
         })
