@@ -221,3 +221,21 @@ def test_same_results_across_processes_and_hash_seeds(raw, tmp_path):
         assert proc.returncode == 0, proc.stderr
         dumps.append(dump(db))
     assert dumps[0] == dumps[1]
+
+
+@pytest.mark.parametrize("n_numbers", [1, 1999, 2000, 2001, 4500])
+def test_text_parts_split_only_texts_with_more_than_part_numbers(n_numbers):
+    from etl.build import PART_NUMBERS, _NUMBER, text_parts
+    text = "，".join(f"新上项目{i % 997}项" for i in range(n_numbers)) + "。"
+    parts = text_parts(text)
+    assert (len(parts) > 1) == (n_numbers > PART_NUMBERS)
+    assert parts[0][0] == 0 and parts[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))          # contiguous, nothing lost
+    assert all(len(_NUMBER.findall(text[s:e])) <= PART_NUMBERS for s, e in parts)
+
+
+def test_cli_imports_only_the_command_that_runs():
+    code = ("import sys\nfrom etl import cli\ntry:\n    cli.main(['extract', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('etl.sqlguard' in sys.modules, 'etl.commands.extract_cmd' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.splitlines()[-1].split() == ["False", "True"]      # after the help text
