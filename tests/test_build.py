@@ -61,31 +61,19 @@ def test_same_raw_folder_same_query_results(raw, tmp_path):
     assert dump(first) == a
 
 
-def test_failed_build_keeps_the_last_good_database(raw, tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", ["_flush_documents", "_insert"])
+def test_failed_build_keeps_the_last_good_database(raw, tmp_path, monkeypatch, failing):
+    """A write that fails (a full disk while documents are flushed, or any INSERT) fails the build and leaves the
+    last good database and no temp files."""
     db = tmp_path / "y.duckdb"
     quiet_build(raw, db)
     before = dump(db)
     (raw / "new.txt").write_text("2020年新上项目9项。", encoding="utf-8")
 
-    def disk_full(con, rows):
+    def disk_full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build_module, "_flush_documents", disk_full)
-    with pytest.raises(OSError, match="No space left"):
-        quiet_build(raw, db)
-    assert dump(db) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if ".building-" in p.name) == []
-
-
-def test_a_failing_insert_fails_the_build_and_keeps_the_last_good_database(raw, tmp_path, monkeypatch):
-    db = tmp_path / "y.duckdb"
-    quiet_build(raw, db)
-    before = dump(db)
-
-    def disk_full(con, table, frame):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(build_module, "_insert", disk_full)
+    monkeypatch.setattr(build_module, failing, disk_full)
     with pytest.raises(OSError, match="No space left"):
         quiet_build(raw, db)
     assert dump(db) == before
