@@ -569,13 +569,6 @@ def _unit_at(text: str, pos: int) -> str | None:
     return m.group() if m else None
 
 
-def _norm(value: float, unit: str | None) -> tuple[float, str | None, str | None]:
-    if unit is None:
-        return tidy(value), None, None
-    factor, unit_norm, kind = _unit_norms()[unit]
-    return tidy(value * factor), unit_norm, kind
-
-
 def _numeral_kind(num) -> str:
     if num.chinese and num.arabic:
         return "mixed"
