@@ -15,9 +15,8 @@ from dashboards import _queries as q
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "curated" / "yearbook.duckdb"
 RAW_DIR = ROOT / "data" / "raw"
-NAV = [("/", "总览 Overview"), ("/trends", "趋势 Trends"), ("/regions", "地区 Regions"),
-       ("/partners", "援疆省市 Partners"), ("/figures", "数据 Figures"), ("/documents", "文档 Documents"),
-       ("/sql", "查询 SQL")]
+NAV = [("/", "总览"), ("/trends", "趋势"), ("/regions", "地区"), ("/partners", "援疆省市"), ("/pivot", "透视"),
+       ("/figures", "数据"), ("/documents", "文档"), ("/sql", "查询 SQL")]
 
 
 def _newest_raw_mtime(raw_dir: Path) -> float:
@@ -39,17 +38,24 @@ def ensure_database(db: Path = DEFAULT_DB, raw_dir: Path = RAW_DIR) -> None:
 
 
 def navbar() -> html.Nav:
-    """Links to the registered pages in a fixed order (/sql appears once its page module exists)."""
+    """Links to the registered pages in a fixed order (/sql appears once its page module exists). The links
+    carry the current filters to the next page and fold behind a menu button on a phone
+    (dashboards/assets/nav.js)."""
     paths = {p["path"] for p in dash.page_registry.values()}
-    links = [dcc.Link(label, href=path, className="nav-link") for path, label in NAV if path in paths]
-    return html.Nav([html.Span("新疆科技援疆数据", className="brand")] + links, className="navbar")
+    links = [html.A(label, href=path, className="nav-link", **{"data-path": path}) for path, label in NAV
+             if path in paths]
+    return html.Nav([html.Span("新疆科技援疆数据", className="brand"),
+                     html.Button("☰ 菜单", className="nav-toggle", id="nav-toggle", title="展开/收起导航",
+                                 **{"aria-expanded": "false", "aria-controls": "nav-links"}),
+                     html.Div(links, className="nav-links", id="nav-links")], className="navbar", id="navbar")
 
 
 def create_app(db_path: str | Path) -> Dash:
     q.DB.configure(db_path)
     app = Dash(__name__, use_pages=True, pages_folder=str(ROOT / "dashboards" / "pages"),
                assets_folder=str(ROOT / "dashboards" / "assets"), suppress_callback_exceptions=True,
-               title="新疆科技援疆数据")
+               title="新疆科技援疆数据", meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     app.layout = html.Div([navbar(), html.Main(dash.page_container, className="content")])
     return app
 

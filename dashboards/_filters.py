@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from . import _locale
 from . import _queries as q
 
-SCOPES = [{"label": "全部 All", "value": ""}, {"label": "总量 Programme", "value": "program"},
-          {"label": "单个项目 Project", "value": "project"}]
-DEFAULT_METRIC = "investment"
+FAMILY_LABELS = {"projects": "项目数", "investment": "投资/经费", "patents": "专利/成果", "trainees": "培养/引进人才",
+                 "fund_size": "基金规模", "enterprises": "企业数", "other": "其他"}
+SHARED_KEYS = ("indicator", "unit", "y0", "y1", "region", "partner")   # carried from page to page
 
 
 MAX_CHOICES = 100
@@ -64,36 +65,63 @@ def _single(query: dict, key: str):
     return value[0] if isinstance(value, list) and value else value
 
 
-def unit_options(metric: str | None) -> list[dict]:
-    return [{"label": f"{u}（{n} 条）", "value": u} for u, n in q.units(_text(metric)).itertuples(index=False)]
+def indicator_dropdown_options() -> list[dict]:
+    """The indicator picker: a disabled heading per metric family (in the order of the overview cards), its
+    catalogue indicators, then its subjects that match no catalogue row."""
+    frame = q.indicator_options()
+    out, family = [], None
+    for r in frame.itertuples(index=False):
+        if r.metric != family:
+            family = r.metric
+            out.append({"label": f"—— {FAMILY_LABELS.get(family, family)} ——", "value": f"__family_{family}",
+                        "disabled": True})
+        label = f"事项：{r.label}" if r.is_subject else r.label
+        out.append({"label": f"{label}（{r.n:,} 条事实）", "value": r.key, "search": r.label})
+    return out
 
 
-def pick_unit(metric: str | None, unit: str | None) -> str | None:
-    """The requested unit if the metric has it, else the metric's most common unit."""
-    found = q.units(_text(metric))["unit_norm"].tolist()
+def default_indicator(metric: str | None = None) -> str | None:
+    """The first catalogue indicator in picker order (of a metric family, when one is asked for, as links from
+    before the facts do); else the first subject."""
+    frame = q.indicator_options()
+    if frame.empty:
+        return None
+    pick = frame[(frame["metric"] == metric)] if metric else frame
+    pick = pick if len(pick) else frame
+    catalogue = pick[~pick["is_subject"]]
+    return (catalogue if len(catalogue) else pick).iloc[0]["key"]
+
+
+def unit_options(indicator: str | None) -> list[dict]:
+    return [{"label": f"{u}（{n:,} 条）", "value": u} for u, n in q.fact_units(_text(indicator)).itertuples(index=False)]
+
+
+def pick_unit(indicator: str | None, unit: str | None) -> str | None:
+    """The requested unit if the indicator has it, else its most common unit."""
+    found = q.fact_units(_text(indicator))["unit_norm"].tolist()
     return unit if unit in found else (found[0] if found else None)
 
 
 def state_from_query(query: dict) -> dict:
     """Widget values from URL query values (missing, repeated or bad values fall back to defaults)."""
-    ids = set(q.metrics()["metric"])
-    metric = _single(query, "metric")
-    metric = metric if isinstance(metric, str) and metric in ids else (DEFAULT_METRIC if DEFAULT_METRIC in ids else None)
+    keys = set(q.indicator_options()["key"])
+    indicator = _single(query, "indicator")
+    if not (isinstance(indicator, str) and indicator in keys):
+        metric = _single(query, "metric")   # links from before the facts: a metric family
+        indicator = default_indicator(metric if isinstance(metric, str) else None)
     lo, hi = q.year_range()
     y0, y1 = _years([_single(query, "y0"), _single(query, "y1")])
     years = [max(y0, lo) if (y0 and lo) else lo, min(y1, hi) if (y1 and hi) else hi]
-    scope = _single(query, "scope")
     unit = _single(query, "unit")
-    return {"metric": metric, "unit": pick_unit(metric, unit if isinstance(unit, str) else None), "years": years,
-            "region": list(_split(query.get("region"))), "partner": list(_split(query.get("partner"))),
-            "scope": scope if scope in ("program", "project") else ""}
+    return {"indicator": indicator, "unit": pick_unit(indicator, unit if isinstance(unit, str) else None),
+            "years": years, "region": list(_split(query.get("region"))),
+            "partner": list(_split(query.get("partner")))}
 
 
-def filters_from_values(metric, unit, years, region, partner, scope) -> q.Filters:
+def filters_from_values(indicator, unit, years, region, partner) -> q.Filters:
     """Filters from widget values, whatever their type: a hand-made request cannot make a query fail."""
     y0, y1 = _years(years)
-    return q.Filters(_text(metric), _text(unit), y0, y1, _split(region), _split(partner),
-                     scope if scope in ("program", "project") else None)
+    return q.Filters(_text(indicator), _text(unit), y0, y1, _split(region), _split(partner))
 
 
 def _with_unknown(options: list[dict], chosen: list) -> list[dict]:
@@ -103,29 +131,29 @@ def _with_unknown(options: list[dict], chosen: list) -> list[dict]:
 
 
 def filter_bar(prefix: str, state: dict) -> html.Div:
-    """Metric, unit, year range, region, partner and scope controls with ids '<prefix>-<name>'."""
+    """Indicator, unit, year range, region and partner controls with ids '<prefix>-<name>'."""
     lo, hi = q.year_range()
     lo, hi = lo or 2000, hi or 2000
-    metric_opts = [{"label": f"{r.label_zh} {r.label_en}", "value": r.metric}
-                   for r in q.metrics().itertuples(index=False)]
     region_opts = [{"label": "全疆/未指明", "value": q.NO_REGION}] + [{"label": r, "value": r} for r in q.regions()]
     partner_opts = [{"label": "未指明", "value": q.NO_PARTNER}] + [{"label": p, "value": p} for p in q.partners()]
-    marks = {y: str(y) for y in range(lo, hi + 1, max(1, (hi - lo) // 8 or 1))}
-    field = lambda label, child, width: html.Div([html.Label(label, className="flabel"), child],  # noqa: E731
-                                                 className="field", style={"width": width})
+    marks = {y: str(y) for y in range(lo, hi + 1, max(1, (hi - lo) // 6 or 1))}
+    field = lambda label, child, cls: html.Div([html.Label(label, className="flabel"), child],  # noqa: E731
+                                               className=f"field {cls}")
     return html.Div([
-        field("指标 Metric", dcc.Dropdown(id=f"{prefix}-metric", options=metric_opts, value=state["metric"],
-                                          clearable=False), "220px"),
-        field("单位 Unit", dcc.Dropdown(id=f"{prefix}-unit", options=unit_options(state["metric"]),
-                                        value=state["unit"], clearable=False), "150px"),
-        field("年份 Years", dcc.RangeSlider(id=f"{prefix}-years", min=lo, max=hi, step=1, value=state["years"],
-                                            marks=marks, allowCross=False,
-                                            tooltip={"placement": "bottom", "always_visible": False}), "300px"),
-        field("地区 Region", dcc.Dropdown(id=f"{prefix}-region", options=_with_unknown(region_opts, state["region"]),
-                                          value=state["region"],
-                                          multi=True, placeholder="全部地区"), "220px"),
-        field("援疆省市 Partner", dcc.Dropdown(id=f"{prefix}-partner", options=_with_unknown(partner_opts, state["partner"]),
-                                               value=state["partner"], multi=True, placeholder="全部省市"), "220px"),
-        field("范围 Scope", dcc.Dropdown(id=f"{prefix}-scope", options=SCOPES, value=state["scope"],
-                                         clearable=False), "150px"),
+        field("指标", dcc.Dropdown(id=f"{prefix}-indicator", options=indicator_dropdown_options(),
+                                   value=state["indicator"], clearable=False, placeholder="选择指标",
+                                   searchable=True, labels=_locale.dropdown(), maxHeight=360), "f-indicator"),
+        field("单位", dcc.Dropdown(id=f"{prefix}-unit", options=unit_options(state["indicator"]),
+                                   value=state["unit"], clearable=False, placeholder="单位",
+                                   labels=_locale.dropdown()), "f-unit"),
+        field("年份", dcc.RangeSlider(id=f"{prefix}-years", min=lo, max=hi, step=1, value=state["years"],
+                                      marks=marks, allowCross=False,
+                                      tooltip={"placement": "bottom", "always_visible": False}), "f-years"),
+        field("地区", dcc.Dropdown(id=f"{prefix}-region", options=_with_unknown(region_opts, state["region"]),
+                                   value=state["region"], multi=True, placeholder="全部地区",
+                                   labels=_locale.dropdown()), "f-region"),
+        field("援疆省市", dcc.Dropdown(id=f"{prefix}-partner",
+                                       options=_with_unknown(partner_opts, state["partner"]),
+                                       value=state["partner"], multi=True, placeholder="全部省市",
+                                       labels=_locale.dropdown()), "f-partner"),
     ], className="filter-bar", id=f"{prefix}-filters")

@@ -4,14 +4,15 @@ from __future__ import annotations
 import pandas as pd
 
 from . import _queries as q
-from ._source import metric_label, value_text
+from ._charts import BASIS_ZH, STATUS_ZH
+from ._source import metric_label, needs_review, value_text
 
 TEXT_OPS = {"contains": "contains({}, ?)", "notContains": "NOT contains({}, ?)", "equals": "{} = ?",
             "notEqual": "{} <> ?", "startsWith": "starts_with({}, ?)", "endsWith": "suffix({}, ?)"}
 NUM_OPS = {"equals": "=", "notEqual": "<>", "greaterThan": ">", "greaterThanOrEqual": ">=", "lessThan": "<",
            "lessThanOrEqual": "<="}
 TEXT_COLUMNS = {"metric", "subject", "text", "unit_norm", "region", "partner", "scope", "sentence", "title"}
-NUMBER_COLUMNS = {"figure_id", "year", "value_norm", "value"}
+NUMBER_COLUMNS = {"figure_id", "year", "value_norm", "value", "fact_id", "page"}
 EXPORT_ROWS = 1_000      # keeps the export under 200 ms at 1M figures; bulk data: 查询 SQL or `python -m etl export`
 
 
@@ -63,7 +64,11 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
     """Grid rows: original value with unit, normalised value, labels, flags."""
     out = []
     for r in frame.itertuples(index=False):
-        out.append({"figure_id": int(r.figure_id), "year": None if pd.isna(r.year) else int(r.year),
+        fact, page = getattr(r, "fact_id", None), getattr(r, "page", None)
+        out.append({"fact_id": None if fact is None or pd.isna(fact) else int(fact),
+                    "status": STATUS_ZH.get(getattr(r, "status", None), ""), "basis": BASIS_ZH.get(getattr(r, "basis", None), ""),
+                    "review": "需复核" if needs_review(r) else "", "page": None if page is None or pd.isna(page) else int(page),
+                    "figure_id": int(r.figure_id), "year": None if pd.isna(r.year) else int(r.year),
                     "metric": metric_label(r.metric), "subject": r.subject if isinstance(r.subject, str) else "",
                     "value": value_text(r).split(" → ")[0],
                     "value_norm": None if pd.isna(r.value_norm) else round(float(r.value_norm), 4),
@@ -96,7 +101,8 @@ def export_frame(f: q.Filters, request: dict | None) -> pd.DataFrame:
     extra, params = filter_sql(request.get("filterModel"))
     rows = q.figure_rows(f, order_of(request.get("sortModel")), 0, EXPORT_ROWS, extra, params)
     frame = pd.DataFrame(display_rows(rows))
-    names = {"figure_id": "编号", "year": "年份", "metric": "指标", "subject": "事项", "value": "原文数值",
+    names = {"figure_id": "编号", "fact_id": "事实编号", "status": "状态", "basis": "口径", "review": "需复核",
+             "page": "页码", "year": "年份", "metric": "指标", "subject": "事项", "value": "原文数值",
              "value_norm": "标准化数值", "unit_norm": "标准化单位", "conversion": "换算", "approx": "约数",
              "conflict": "冲突", "region": "地区", "partner": "援疆省市", "scope": "范围", "sentence": "原句",
              "title": "文档", "text": "原文片段"}

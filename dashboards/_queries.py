@@ -17,25 +17,40 @@ SOURCE_ROWS = 1000       # cap on the sources sheet of exports
 FIGURE_COLUMNS = ("figure_id", "year", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "conflict", "conflict_group", "region", "partner",
                   "scope", "text", "sentence", "doc_id")
-SORTABLE = set(FIGURE_COLUMNS) | {"title"}
+SORTABLE = set(FIGURE_COLUMNS) | {"title", "fact_id", "status", "basis", "page"}
 TEXT_CACHE_CHARS = 150_000_000  # keep every document text in memory up to this total
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What every page filters on; None or empty means 'all'."""
-    metric: str | None = None
+    """What every page filters on; None or empty means 'all'. indicator is a catalogue id, or
+    's:<subject>' for the facts of one subject that match no catalogue row."""
+    indicator: str | None = None
     unit: str | None = None
     year_from: int | None = None
     year_to: int | None = None
     regions: tuple = field(default_factory=tuple)
     partners: tuple = field(default_factory=tuple)
-    scope: str | None = None
 
     def without(self, *names: str) -> "Filters":
         """The same filters with some fields cleared."""
         blank = {"regions": (), "partners": ()}
         return Filters(**{k: (blank.get(k) if k in names else getattr(self, k)) for k in self.__dataclass_fields__})
+
+
+SUBJECT_PREFIX = "s:"
+STATUSES = ("actual", "planned")
+BASES = ("flow", "cumulative", "level", "change", "share")
+
+
+def indicator_clause(key: str | None, alias: str = "") -> tuple[str, list]:
+    """SQL fragment (fixed text) selecting one indicator, or one subject without indicator."""
+    a = f"{alias}." if alias else ""
+    if not key:
+        return "TRUE", []
+    if key.startswith(SUBJECT_PREFIX):
+        return f"({a}indicator IS NULL AND {a}subject = ?)", [key[len(SUBJECT_PREFIX):]]
+    return f"{a}indicator = ?", [key]
 
 
 def _in_list(column: str, values: tuple, none_token: str, clauses: list, params: list) -> None:
@@ -55,23 +70,59 @@ def placeholders(values: list) -> str:
     return ", ".join("?" for _ in values) or "NULL"
 
 
-def where(f: Filters, alias: str = "") -> tuple[str, list]:
-    """WHERE clause (fixed fragments only) and its parameters for the filters."""
+def where(f: Filters, alias: str = "", places: bool = True) -> tuple[str, list]:
+    """WHERE clause (fixed fragments only) and its parameters for the filters, on figures or facts."""
     a = f"{alias}." if alias else ""
-    clauses, params = ["TRUE"], []
-    for column, value in ((f"{a}metric", f.metric), (f"{a}unit_norm", f.unit), (f"{a}scope", f.scope)):
-        if value:
-            clauses.append(f"{column} = ?")
-            params.append(value)
+    clause, params = indicator_clause(f.indicator, alias)
+    clauses = ["TRUE", clause]
+    if f.unit:
+        clauses.append(f"{a}unit_norm = ?")
+        params.append(f.unit)
     if f.year_from is not None:
         clauses.append(f"{a}year >= ?")
         params.append(int(f.year_from))
     if f.year_to is not None:
         clauses.append(f"{a}year <= ?")
         params.append(int(f.year_to))
-    _in_list(f"{a}region", f.regions, NO_REGION, clauses, params)
-    _in_list(f"{a}partner", f.partners, NO_PARTNER, clauses, params)
+    if places:
+        _in_list(f"{a}region", f.regions, NO_REGION, clauses, params)
+        _in_list(f"{a}partner", f.partners, NO_PARTNER, clauses, params)
     return " AND ".join(clauses), params
+
+
+# ---- schema: what this database file has ------------------------------------------------------
+
+_schema: dict = {}
+
+
+def schema() -> dict[str, set]:
+    """table or view -> its columns, once per file version (columns from other helpers may be absent)."""
+    version = DB.version()
+    if version not in _schema:
+        frame = DB.frame("SELECT table_name, column_name FROM information_schema.columns "
+                         "WHERE table_schema = 'main'")
+        found: dict[str, set] = {}
+        for t, c in frame.itertuples(index=False):
+            found.setdefault(t, set()).add(c)
+        _schema.clear()
+        _schema[version] = found
+    return _schema[version]
+
+
+def has(table: str, column: str | None = None) -> bool:
+    cols = schema().get(table)
+    return cols is not None and (column is None or column in cols)
+
+
+def require_facts() -> None:
+    if not (has("facts") and has("indicators") and has("fact_totals")):
+        raise DatabaseUnavailable("数据库中还没有事实表（facts、indicators、fact_totals）：请用新版 ETL 重新运行 "
+                                  "python -m etl build。")
+
+
+def _opt(table_alias: str, table: str, column: str, sql_type: str = "NULL") -> str:
+    """column if the table has it, else a typed NULL, as the column name."""
+    return f"{table_alias}.{column}" if has(table, column) else f"CAST(NULL AS {sql_type}) AS {column}"
 
 
 # ---- options and facts -------------------------------------------------------------------------
@@ -125,53 +176,229 @@ def totals() -> dict:
     return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
 
 
-# ---- aggregates for charts ---------------------------------------------------------------------
+# ---- indicators ---------------------------------------------------------------------------------
 
-def trend(f: Filters, split: str | None = None) -> pd.DataFrame:
-    """year, grp, total, n, any_approx, any_conflict; grp is the top regions/partners, the rest '其他'."""
-    w, p = where(f)
-    if split not in ("region", "partner"):
-        return DB.frame(f"SELECT year, '合计' AS grp, sum(value_norm) AS total, count(*) AS n, "
-                        f"bool_or(approx) AS any_approx, bool_or(conflict) AS any_conflict FROM figures "
-                        f"WHERE {w} AND year IS NOT NULL GROUP BY year ORDER BY year", p)
-    label = "'全疆/未指明'" if split == "region" else "'未指明'"
-    sql = (f"WITH base AS (SELECT year, coalesce({split}, {label}) AS g, value_norm, approx, conflict "
-           f"FROM figures WHERE {w} AND year IS NOT NULL), "
-           f"top AS (SELECT g FROM base GROUP BY g ORDER BY sum(value_norm) DESC NULLS LAST LIMIT ?) "
-           f"SELECT year, CASE WHEN g IN (SELECT g FROM top) THEN g ELSE '其他' END AS grp, "
-           f"sum(value_norm) AS total, count(*) AS n, bool_or(approx) AS any_approx, "
-           f"bool_or(conflict) AS any_conflict FROM base GROUP BY ALL ORDER BY year, grp")
-    return DB.frame(sql, p + [TOP_GROUPS])
+FAMILY_ORDER = ["projects", "investment", "patents", "trainees", "fund_size", "enterprises", "other"]  # = cards
+MAX_SUBJECTS = 300
 
 
-def by_column(f: Filters, column: str) -> pd.DataFrame:
-    """region or partner: total, n, flags per value (null region shown as 全疆/未指明)."""
-    if column not in ("region", "partner"):
-        raise ValueError(column)
-    w, p = where(f)
-    label = "'全疆/未指明'" if column == "region" else "'未指明'"
-    return DB.frame(f"SELECT coalesce({column}, {label}) AS name, sum(value_norm) AS total, count(*) AS n, "
-                    f"bool_or(approx) AS any_approx, bool_or(conflict) AS any_conflict FROM figures "
-                    f"WHERE {w} GROUP BY ALL ORDER BY total DESC NULLS LAST", p)
+def indicator_options() -> pd.DataFrame:
+    """key, label, metric, definition, additive, n (facts): catalogue indicators with facts, then the subjects
+    of facts without indicator; ordered by metric family in the order of the overview cards."""
+    require_facts()
+    frame = DB.frame(
+        "SELECT * FROM (SELECT i.indicator AS key, i.label_zh AS label, i.metric, i.definition, i.additive, "
+        "i.sort_order, n FROM indicators i JOIN (SELECT indicator, count(*) AS n FROM facts "
+        "WHERE indicator IS NOT NULL GROUP BY indicator) c USING (indicator)) "
+        "UNION ALL BY NAME SELECT * FROM (SELECT ? || subject AS key, subject AS label, arg_max(metric, 1) AS metric, "
+        "CAST(NULL AS VARCHAR) AS definition, false AS additive, CAST(NULL AS INTEGER) AS sort_order, "
+        "count(*) AS n FROM facts WHERE indicator IS NULL AND subject IS NOT NULL GROUP BY subject "
+        "ORDER BY n DESC, subject LIMIT ?)", [SUBJECT_PREFIX, MAX_SUBJECTS])
+    rank = {m: k for k, m in enumerate(FAMILY_ORDER)}
+    frame = frame.assign(family_rank=frame["metric"].map(lambda m: rank.get(m, len(rank))),
+                         is_subject=frame["key"].str.startswith(SUBJECT_PREFIX))
+    frame = frame.sort_values(["family_rank", "is_subject", "sort_order", "n", "key"],
+                              ascending=[True, True, True, False, True], na_position="last", ignore_index=True)
+    frame["n"] = frame["n"].astype(int)
+    return frame
 
 
-def links(f: Filters) -> pd.DataFrame:
-    """partner -> region totals for figures that name a partner."""
-    w, p = where(f)
-    return DB.frame(f"SELECT partner, coalesce(region, '未指明') AS region, sum(value_norm) AS total, "
-                    f"count(*) AS n FROM figures WHERE {w} AND partner IS NOT NULL GROUP BY ALL "
-                    f"ORDER BY total DESC NULLS LAST", p)
+def indicator_info(key: str | None) -> dict:
+    """label, metric, definition, additive of one key ({} when unknown)."""
+    if not key:
+        return {}
+    frame = indicator_options()
+    row = frame[frame["key"] == key]
+    return {} if row.empty else row.iloc[0].to_dict()
 
 
-def headlines(f: Filters) -> pd.DataFrame:
-    """Per metric, unit and year: the largest figure (the card's figure) and how many there are."""
-    w, p = where(f.without("metric", "unit"))
-    return DB.frame(f"SELECT metric, unit_norm, year, max(value_norm) AS top, arg_max(figure_id, value_norm) "
-                    f"AS figure_id, count(*) AS n FROM figures WHERE {w} AND year IS NOT NULL "
-                    f"AND value_norm IS NOT NULL GROUP BY ALL", p)
+def fact_units(key: str | None) -> pd.DataFrame:
+    """unit_norm, n: the units of an indicator's facts, most facts first."""
+    require_facts()
+    clause, params = indicator_clause(key)
+    return DB.frame(f"SELECT unit_norm, count(*) AS n FROM facts WHERE {clause} AND unit_norm IS NOT NULL "
+                    f"GROUP BY unit_norm ORDER BY n DESC, unit_norm", params)
+
+
+def metrics() -> pd.DataFrame:
+    return DB.frame("SELECT metric, label_zh, label_en, core FROM metrics ORDER BY NOT core, metric")
+
+
+_labels: dict = {}
+
+
+def metric_labels() -> dict[str, str]:
+    """metric id -> Chinese label, memoised per file version (called once per grid row)."""
+    version = DB.version()
+    if version not in _labels:
+        frame = metrics()
+        _labels.clear()
+        _labels[version] = dict(zip(frame["metric"], frame["label_zh"].fillna(frame["metric"])))
+    return _labels[version]
+
+
+def regions() -> list[str]:
+    return DB.frame("SELECT region, count(*) AS n FROM figures WHERE region IS NOT NULL "
+                    "GROUP BY region ORDER BY n DESC")["region"].tolist()
+
+
+def partners() -> list[str]:
+    return DB.frame("SELECT partner, count(*) AS n FROM figures WHERE partner IS NOT NULL "
+                    "GROUP BY partner ORDER BY n DESC")["partner"].tolist()
+
+
+def year_range() -> tuple[int | None, int | None]:
+    row = DB.frame("SELECT min(year) AS lo, max(year) AS hi FROM (SELECT year FROM figures UNION ALL "
+                   "SELECT year FROM documents WHERE status = 'ok')").iloc[0]
+    return (None if pd.isna(row.lo) else int(row.lo)), (None if pd.isna(row.hi) else int(row.hi))
+
+
+def build_info() -> dict:
+    return dict(DB.frame("SELECT key, value FROM build_info").itertuples(index=False, name=None))
+
+
+def totals() -> dict:
+    row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
+                   "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
+    return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
+
+
+# ---- facts for charts ------------------------------------------------------------------------------
+
+FACT_COLUMNS = ("fact_id, indicator, subject, year, period_start, region, partner, status, basis, value_norm, "
+                "unit_norm, approx, conflict, n_mentions, n_documents, figure_id")
+# one fact per cell: the best-attested one; the others are counted (n_alt) and listed on click
+_ONE_PER_CELL = "QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY n_mentions DESC, n_documents DESC, fact_id) = 1"
+PLACE = {"": "region IS NULL AND partner IS NULL", "region": "region IS NOT NULL AND partner IS NULL",
+         "partner": "partner IS NOT NULL AND region IS NULL", "link": "partner IS NOT NULL AND region IS NOT NULL"}
+
+
+def fact_cells(f: Filters, place: str, keys: list[str], status: str | None = None, basis: str | None = None,
+               year: int | None = None) -> pd.DataFrame:
+    """One fact per combination of keys (plus status and basis): facts of the indicator and unit whose place
+    is '' (全疆: no region, no partner), 'region', 'partner' or 'link' (both); n_alt = facts in the cell."""
+    require_facts()
+    w, p = where(f, places=place != "")
+    extra = [PLACE[place], "value_norm IS NOT NULL"]
+    if status in STATUSES:
+        extra.append("status = ?")
+        p.append(status)
+    if basis in BASES:
+        extra.append("basis = ?")
+        p.append(basis)
+    if year is not None:
+        extra.append("year = ?")
+        p.append(int(year))
+    part = ", ".join(keys + ["status", "basis"])
+    return DB.frame(f"SELECT {FACT_COLUMNS}, count(*) OVER (PARTITION BY {part}) AS n_alt FROM facts "
+                    f"WHERE {w} AND {' AND '.join(extra)} {_ONE_PER_CELL.format(keys=part)} "
+                    f"ORDER BY {', '.join(keys)}, status, basis", p)
+
+
+def series_facts(f: Filters, split: str = "") -> pd.DataFrame:
+    """Facts for the trends chart: per year (and region or partner when split), status and basis, one fact."""
+    split = split if split in ("region", "partner") else ""
+    keys = ["year"] + ([split] if split else [])
+    return fact_cells(f, split, keys)
+
+
+def fact_totals(f: Filters, dimension: str = "region", status: str = "actual") -> pd.DataFrame:
+    """year, n_facts, total from the fact_totals view (the only sums shown); empty for subjects, for a region
+    or partner filter (the view sums all of them) and for non-additive indicators."""
+    require_facts()
+    if not f.indicator or f.indicator.startswith(SUBJECT_PREFIX) or f.regions or f.partners or not f.unit:
+        return pd.DataFrame(columns=["year", "n_facts", "total"])
+    w, p = where(f, places=False)
+    return DB.frame(f"SELECT year, n_facts, total FROM fact_totals WHERE {w} AND dimension = ? AND status = ? "
+                    f"ORDER BY year", p + [dimension, status])
+
+
+def total_fact_ids(f: Filters, year: int, dimension: str = "region", status: str = "actual") -> list[int]:
+    """The facts a fact_totals row adds (the view's own rule, for citing them)."""
+    require_facts()
+    w, p = where(f, "f", places=False)
+    return DB.frame(f"SELECT f.fact_id FROM facts f JOIN indicators i USING (indicator) WHERE {w} AND f.year = ? "
+                    f"AND f.status = ? AND i.additive AND f.basis = 'flow' AND NOT f.conflict "
+                    f"AND f.value_norm IS NOT NULL AND {PLACE[dimension].replace('region', 'f.region').replace('partner', 'f.partner')} "
+                    f"ORDER BY f.value_norm DESC, f.fact_id", p + [int(year), status])["fact_id"].tolist()
+
+
+def fact_years(f: Filters, place: str, status: str | None = None) -> list[int]:
+    """Years that have facts of the indicator at this kind of place, newest first."""
+    require_facts()
+    w, p = where(f, places=place != "")
+    extra = ""
+    if status in STATUSES:
+        extra = " AND status = ?"
+        p.append(status)
+    return [int(y) for y in DB.frame(f"SELECT DISTINCT year FROM facts WHERE {w} AND {PLACE[place]} "
+                                     f"AND year IS NOT NULL{extra} ORDER BY year DESC", p)["year"]]
+
+
+def fact_bases(f: Filters, place: str | None = None) -> pd.DataFrame:
+    """basis, n of the indicator's facts (most first)."""
+    require_facts()
+    w, p = where(f, places=bool(place))
+    pl = f" AND {PLACE[place]}" if place in PLACE else ""
+    return DB.frame(f"SELECT basis, count(*) AS n FROM facts WHERE {w}{pl} GROUP BY basis ORDER BY n DESC, basis", p)
+
+
+def overview_series(f: Filters) -> pd.DataFrame:
+    """Per catalogue indicator: its actual 全疆 facts (one per year, unit and basis) for the cards."""
+    require_facts()
+    w, p = where(f.without("indicator", "unit"), "f", places=False)
+    return DB.frame(f"SELECT f.fact_id, f.indicator, i.label_zh AS label, i.metric, i.definition, i.sort_order, "
+                    f"f.year, f.unit_norm, f.basis, f.value_norm, f.approx, f.conflict, f.n_mentions, f.figure_id "
+                    f"FROM facts f JOIN indicators i USING (indicator) WHERE {w} AND f.status = 'actual' "
+                    f"AND f.region IS NULL AND f.partner IS NULL AND f.value_norm IS NOT NULL AND f.year IS NOT NULL "
+                    f"QUALIFY row_number() OVER (PARTITION BY f.indicator, f.unit_norm, f.basis, f.year "
+                    f"ORDER BY f.n_mentions DESC, f.fact_id) = 1", p)
+
+
+def cell_facts(f: Filters, column: str, key, year: int, limit: int = 20) -> list[int]:
+    """Facts stated by the figures of one coverage cell (metric or region, and year)."""
+    require_facts()
+    w, p = where(f.without("indicator", "unit"), "f")
+    if column == "metric":
+        cond, params = "f.metric = ?", [key]
+    elif key in ("全疆/未指明", None):
+        cond, params = "f.region IS NULL", []
+    else:
+        cond, params = "f.region = ?", [key]
+    return DB.frame(f"SELECT DISTINCT f.fact_id FROM figures f WHERE {w} AND {cond} AND f.year = ? "
+                    f"AND f.fact_id IS NOT NULL ORDER BY f.fact_id LIMIT ?", p + params + [int(year), int(limit)]
+                    )["fact_id"].tolist()
+
+
+def facts_by_id(ids: list[int]) -> pd.DataFrame:
+    require_facts()
+    ids = [int(i) for i in ids]
+    return DB.frame(f"SELECT {FACT_COLUMNS} FROM facts WHERE fact_id IN ({placeholders(ids)}) ORDER BY fact_id", ids)
+
+
+def mentions(fact_ids: list[int], limit: int = 5000) -> pd.DataFrame:
+    """Every figure that states one of these facts, all documents; per fact the conflicting versions first."""
+    require_facts()
+    ids = [int(i) for i in fact_ids]
+    cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+    extra = ", ".join([_opt("f", "figures", "page", "INTEGER"), _opt("f", "figures", "ocr", "BOOLEAN"),
+                       _opt("d", "documents", "source_url", "VARCHAR"), "f.status", "f.basis", "f.fact_id",
+                       "f.period_start"])
+    return DB.frame(f"SELECT {cols}, {extra}, d.title, d.year AS doc_year, d.file_name, d.source, "
+                    f"x.value_norm AS fact_value, (x.figure_id = f.figure_id) AS shown "
+                    f"FROM figures f JOIN facts x ON x.fact_id = f.fact_id LEFT JOIN documents d ON d.doc_id = f.doc_id "
+                    f"WHERE f.fact_id IN ({placeholders(ids)}) "
+                    f"ORDER BY f.fact_id, f.conflict DESC, (x.figure_id = f.figure_id) DESC, f.figure_id LIMIT ?",
+                    ids + [int(limit)])
 
 
 # ---- figures and their sources -----------------------------------------------------------------
+
+def _grid_columns(alias: str) -> str:
+    extra = [f"{alias}.{c}" for c in ("status", "basis", "indicator", "fact_id") if has("figures", c)]
+    extra += [_opt(alias, "figures", c, t) for c, t in (("page", "INTEGER"), ("ocr", "BOOLEAN"))]
+    return ", ".join([f"{alias}.{c}" for c in FIGURE_COLUMNS] + extra)
+
 
 def count_figures(f: Filters, extra: str = "TRUE", extra_params: list | None = None) -> int:
     w, p = where(f, "f")
@@ -190,40 +417,19 @@ def figure_rows(f: Filters, order: list[tuple[str, bool]], start: int, limit: in
             for c, desc in order if c in SORTABLE] + ["f.figure_id"]
     needs_title = "d.title" in extra or any(c == "title" for c, _ in order)
     join = "LEFT JOIN documents d ON d.doc_id = f.doc_id" if needs_title else ""
-    inner = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
-    outer = ", ".join(f"p.{c}" for c in FIGURE_COLUMNS)
+    inner = _grid_columns("f")
     outer_keys = ", ".join(k.replace("f.", "p.") for k in keys)
-    return DB.frame(f"SELECT {outer}, d.title, d.year AS doc_year FROM (SELECT {inner} FROM figures f {join} "
+    return DB.frame(f"SELECT p.*, d.title, d.year AS doc_year FROM (SELECT {inner} FROM figures f {join} "
                     f"WHERE {w} AND {extra} ORDER BY {', '.join(keys)} LIMIT ? OFFSET ?) p "
                     f"LEFT JOIN documents d ON d.doc_id = p.doc_id ORDER BY {outer_keys}",
                     p + (extra_params or []) + [int(limit), int(start)])
 
 
-def point_figures(f: Filters, year=None, region=None, partner=None, metric=None,
-                  limit: int = 10) -> tuple[pd.DataFrame, int]:
-    """The figures behind one chart point (largest first) and how many there are; metric overrides f's."""
-    if metric:
-        f = Filters(metric, None, f.year_from, f.year_to, f.regions, f.partners, f.scope)
-    extra, params = ["TRUE"], []
-    if year is not None:
-        extra.append("f.year = ?")
-        params.append(int(year))
-    for column, value, unnamed in (("region", region, ("全疆/未指明", "未指明")), ("partner", partner, ("未指明",))):
-        if value in unnamed:
-            extra.append(f"f.{column} IS NULL")
-        elif value is not None and value != "其他":
-            extra.append(f"f.{column} = ?")
-            params.append(value)
-    clause = " AND ".join(extra)
-    rows = figure_rows(f, [("value_norm", True)], 0, limit, clause, params)
-    return rows, count_figures(f, clause, params)
-
-
 def figures_by_id(ids: list[int]) -> pd.DataFrame:
     ids = [int(i) for i in ids]
-    cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
-    return DB.frame(f"SELECT {cols}, f.char_start, f.char_end, d.title, d.year AS doc_year, d.file_name, "
-                    f"d.source FROM (SELECT * FROM figures WHERE figure_id IN ({placeholders(ids)})) f "
+    return DB.frame(f"SELECT {_grid_columns('f')}, f.char_start, f.char_end, d.title, d.year AS doc_year, d.file_name, "
+                    f"d.source, {_opt('d', 'documents', 'source_url', 'VARCHAR')} "
+                    f"FROM (SELECT * FROM figures WHERE figure_id IN ({placeholders(ids)})) f "
                     f"LEFT JOIN documents d ON d.doc_id = f.doc_id ORDER BY f.figure_id", ids)
 
 
@@ -297,16 +503,6 @@ def conflict_candidates(ids: list[int]) -> pd.DataFrame:
                     f"ORDER BY f.conflict_group, f.figure_id", ids + docs)
 
 
-def sources(f: Filters, limit: int = SOURCE_ROWS) -> pd.DataFrame:
-    """Document, year and sentence of the figures under the filters (largest first, capped)."""
-    w, p = where(f, "f")
-    return DB.frame(f"SELECT p.figure_id AS 编号, d.title AS 文档, d.file_name AS 文件, p.year AS 年份, "
-                    f"p.text AS 原文数字, p.sentence AS 原句 FROM (SELECT f.figure_id, f.doc_id, f.year, f.text, "
-                    f"f.sentence, f.value_norm FROM figures f WHERE {w} "
-                    f"ORDER BY f.value_norm DESC NULLS LAST, f.figure_id LIMIT ?) p LEFT JOIN documents d "
-                    f"ON d.doc_id = p.doc_id ORDER BY p.value_norm DESC NULLS LAST, p.figure_id", p + [int(limit)])
-
-
 # ---- documents and coverage --------------------------------------------------------------------
 
 def documents() -> pd.DataFrame:
@@ -317,7 +513,7 @@ def documents() -> pd.DataFrame:
 def coverage_cells(f: Filters) -> pd.DataFrame:
     """metric x region x year counts of the filtered figures (metric and unit filters ignored): one scan
     feeds both coverage matrices."""
-    w, p = where(f.without("metric", "unit"))
+    w, p = where(f.without("indicator", "unit"))
     return DB.frame(f"SELECT metric, coalesce(region, '全疆/未指明') AS region, year, count(*) AS n_figures, "
                     f"count(*) FILTER (WHERE value_norm = 0) AS n_zero FROM figures "
                     f"WHERE {w} AND year IS NOT NULL GROUP BY ALL", p)

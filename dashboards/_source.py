@@ -1,5 +1,6 @@
-"""The source view: document title, year, and the figure highlighted in its paragraph, with its original
-unit, its conversion, an approx mark and every candidate value when documents disagree."""
+"""The source view: for a fact, every mention of it in every document (conflicting versions first); for a
+mention, document title, year, page or address, the figure highlighted in its paragraph, its original unit and
+conversion, marks for hedged, conflicting and OCR-read (需复核) figures."""
 from __future__ import annotations
 
 import pandas as pd
@@ -33,12 +34,37 @@ def value_text(row) -> str:
     return written if written.replace(" ", "") == norm.replace(" ", "") else f"{written} → {norm}"
 
 
+def _page_no(row):
+    page = getattr(row, "page", None)
+    return None if page is None or pd.isna(page) else int(page)
+
+
+def needs_review(row) -> bool:
+    """Read by OCR from a scanned page: a person should check the number against the scan."""
+    ocr = getattr(row, "ocr", None)
+    return bool(ocr) if ocr is not None and not pd.isna(ocr) else False
+
+
+def citation(row) -> str:
+    """《title》（2016年），第3页 / 网址 …: the reference an official can quote."""
+    title = _s(row.title) or _s(getattr(row, "file_name", "")) or str(row.doc_id)
+    parts = [f"《{title}》（{_year(row.doc_year)}年）"]
+    if _page_no(row):
+        parts.append(f"第{_page_no(row)}页")
+    url = _s(getattr(row, "source_url", ""))
+    if url:
+        parts.append(f"网址 {url}")
+    return "，".join(parts)
+
+
 def badges(row) -> list:
     out = []
+    if needs_review(row):
+        out.append(html.Span("需复核（OCR 识别）", className="badge review", title="数字由扫描页面识别而来，请对照原件核实"))
     if bool(row.approx):
-        out.append(html.Span("约数 approx", className="badge approx", title="原文含“余、多、近、约、超过”等"))
+        out.append(html.Span("约数", className="badge approx", title="原文含“余、多、近、约、超过”等"))
     if bool(row.conflict):
-        out.append(html.Span("冲突 conflict", className="badge conflict", title="同一文档对同一事项给出不同数值"))
+        out.append(html.Span("冲突", className="badge conflict", title="各处对同一事实给出不同数值"))
     if row.scope == "project":
         out.append(html.Span("单个项目", className="badge"))
     return out
@@ -73,8 +99,8 @@ def figure_card(row, candidates: pd.DataFrame, ctx: dict | None = None) -> html.
     parts = [
         html.Div([html.Strong(f"{metric_label(row.metric)}：{value_text(row)}", className="value"), *badges(row)]),
         html.Div(f"{_year(row.year)}年 · {where} · {_s(row.subject)}", className="meta"),
-        html.Div([html.Span("文档："), html.B(_s(row.title) or row.doc_id),
-                  html.Span(f"（{_year(row.doc_year)}年，编号 {int(row.figure_id)}）")], className="doc"),
+        html.Div([html.Span("出处："), html.B(citation(row)), html.Span(f"（提及编号 {int(row.figure_id)}）")],
+                 className="doc"),
         paragraph(row, ctx),
     ]
     mine = candidates[candidates["conflict_group"] == row.conflict_group] if bool(row.conflict) else candidates[:0]
@@ -84,14 +110,47 @@ def figure_card(row, candidates: pd.DataFrame, ctx: dict | None = None) -> html.
 
 
 def source_panel(ids: list[int], heading: str, total: int | None = None) -> list:
-    """Children of a page's source area for these figure ids."""
+    """Children of a page's source area for these figure ids (mentions)."""
     if not ids:
-        return [html.Div("点击图中的点或选择表格中的行，查看数字的原文出处。", className="hint")]
+        return [html.Div("点击图中的点或表格中的行，查看该事实在各文档中的全部提及和原文出处。", className="hint")]
     order = {int(i): k for k, i in enumerate(ids)}
     rows = q.figures_by_id(ids)
     rows = rows.iloc[rows["figure_id"].map(order).argsort()]
     candidates = q.conflict_candidates([int(i) for i in rows.loc[rows["conflict"], "figure_id"]])
-    more = f"（共 {total:,} 条，显示数值最大的 {len(rows)} 条）" if total and total > len(rows) else ""
+    more = f"（共 {total:,} 条，显示 {len(rows)} 条）" if total and total > len(rows) else ""
     ctx = q.contexts(rows["figure_id"].tolist())
-    return [html.H4(f"出处 Source · {heading}{more}")] + [figure_card(r, candidates, ctx.get(int(r.figure_id)))
-                                                       for r in rows.itertuples(index=False)]
+    return [html.H4(f"出处 · {heading}{more}")] + [figure_card(r, candidates, ctx.get(int(r.figure_id)))
+                                                  for r in rows.itertuples(index=False)]
+
+
+def fact_head(fact, unit: str = "") -> html.Div:
+    """One line on a fact: value, year, place, status and basis, how often and where it is stated."""
+    span = f"{int(fact.period_start)}—{int(fact.year)}年" if pd.notna(fact.period_start) else f"{_year(fact.year)}年"
+    place = " → ".join(x for x in (_s(fact.partner), _s(fact.region)) if x) or "全疆"
+    marks = [html.Span("冲突：各文档说法不一", className="badge conflict")] if bool(fact.conflict) else []
+    marks += [html.Span("约数", className="badge approx")] if bool(fact.approx) else []
+    from ._charts import BASIS_ZH, STATUS_ZH
+    return html.Div([html.Strong(f"事实 #{int(fact.fact_id)}：{fmt(fact.value_norm, _s(fact.unit_norm))}", className="value"),
+                     *marks, html.Div(f"{span} · {place} · {STATUS_ZH.get(fact.status, fact.status)} · "
+                                      f"{BASIS_ZH.get(fact.basis, fact.basis)} · {int(fact.n_mentions)} 次提及，"
+                                      f"{int(fact.n_documents)} 份文档", className="meta")], className="fact-head",
+                    **{"data-fact-id": str(int(fact.fact_id))})
+
+
+def fact_panel(fact_ids: list[int], heading: str, max_facts: int = 20) -> tuple[list, list[int]]:
+    """Children of the source area for facts: each fact, then every mention of it (all documents, conflicting
+    versions first); and the ids of the mentions shown (for the 简报 export)."""
+    fact_ids = [int(i) for i in fact_ids if i is not None][:max_facts]
+    if not fact_ids:
+        return source_panel([], ""), []
+    facts = q.facts_by_id(fact_ids)
+    rows = q.mentions(fact_ids, limit=200)
+    candidates = q.conflict_candidates([int(i) for i in rows.loc[rows["conflict"], "figure_id"]])
+    ctx = q.contexts(rows["figure_id"].tolist())
+    out = [html.H4(f"出处 · {heading}")]
+    order = {int(i): k for k, i in enumerate(fact_ids)}
+    for fact in sorted(facts.itertuples(index=False), key=lambda r: order.get(int(r.fact_id), 0)):
+        mine = rows[rows["fact_id"] == fact.fact_id]
+        out.append(html.Div([fact_head(fact)] + [figure_card(r, candidates, ctx.get(int(r.figure_id)))
+                                                 for r in mine.itertuples(index=False)], className="fact-block"))
+    return out, [int(i) for i in rows["figure_id"]]

@@ -190,3 +190,103 @@ def click_point(page, graph_id: str, trace: int = 0, index: int = 0) -> None:
     page.wait_for_timeout(200)
     page.mouse.click(x, y)
     wait_for_dash(page)
+
+
+# ---- reading exported images back ---------------------------------------------------------------------------
+
+def svg_text_boxes(svg: str) -> tuple[tuple[float, float, float, float], list[dict]]:
+    """(viewBox, [{text, x0, x1, y0, y1}]) for every text node of an SVG, in canvas coordinates: translate()
+    of the enclosing groups applied, the width estimated from the font size (CJK 1 em, others 0.6 em) and
+    text-anchor. Rotated texts are boxed around their anchor point only."""
+    import re
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg)
+    view = [float(v) for v in (root.get("viewBox") or f"0 0 {root.get('width')} {root.get('height')}").split()]
+    boxes: list[dict] = []
+
+    def shift(transform: str | None) -> tuple[float, float, bool]:
+        dx = dy = 0.0
+        rotated = False
+        for name, args in re.findall(r"(\w+)\(([^)]*)\)", transform or ""):
+            nums = [float(v) for v in re.split(r"[ ,]+", args.strip()) if v]
+            if name == "translate":
+                dx += nums[0]
+                dy += nums[1] if len(nums) > 1 else 0.0
+            elif name == "rotate" and nums and nums[0] % 360:
+                rotated = True
+        return dx, dy, rotated
+
+    def walk(node, ox: float, oy: float, rotated: bool) -> None:
+        dx, dy, rot = shift(node.get("transform"))
+        ox, oy, rotated = ox + dx, oy + dy, rotated or rot
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag == "text":
+            text = "".join(node.itertext()).strip()
+            if text:
+                style = node.get("style") or ""
+                size = float((re.search(r"font-size:\s*([\d.]+)px", style) or [None, 12])[1])
+                width = sum(size if ord(c) > 0x2E80 else size * 0.6 for c in text)
+                x, y = ox + float(node.get("x") or 0), oy + float(node.get("y") or 0)
+                anchor = node.get("text-anchor") or (re.search(r"text-anchor:\s*(\w+)", style) or [None, "start"])[1]
+                if rotated:
+                    x0, x1 = x, x
+                elif anchor == "middle":
+                    x0, x1 = x - width / 2, x + width / 2
+                elif anchor == "end":
+                    x0, x1 = x - width, x
+                else:
+                    x0, x1 = x, x + width
+                boxes.append({"text": text, "x0": x0, "x1": x1, "y0": y - size * 0.8, "y1": y + size * 0.25})
+            return
+        for child in node:
+            walk(child, ox, oy, rotated)
+
+    walk(root, 0.0, 0.0, False)
+    return tuple(view), boxes
+
+
+def png_rows(data: bytes) -> tuple[int, int, list[bytes], int]:
+    """(width, height, rows of raw pixel bytes, bytes per pixel) of an 8-bit RGB/RGBA PNG (what kaleido writes)."""
+    import struct
+    import zlib
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and colour in (2, 6), f"unsupported PNG (depth {depth}, colour type {colour})"
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw, stride, rows, prev = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
+    for r in range(height):
+        kind, line = raw[r * (stride + 1)], bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else (b if pb <= pc else c))) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows, bpp
+
+
+def dark_pixels(rows: list[bytes], bpp: int, threshold: int = 160) -> int:
+    """How many pixels of these rows are darker than threshold (text), ignoring alpha."""
+    n = 0
+    for row in rows:
+        for i in range(0, len(row), bpp):
+            if row[i] < threshold and row[i + 1] < threshold and row[i + 2] < threshold:
+                n += 1
+    return n

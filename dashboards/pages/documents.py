@@ -12,12 +12,14 @@ from .. import _charts as ch
 from .. import _filters as flt
 from .. import _page as pg
 from .. import _queries as q
-from .._source import metric_label
+from .. import _locale
 
-dash.register_page(__name__, path="/documents", name="文档 Documents", title="文档 · 科技援疆数据", order=5)
+dash.register_page(__name__, path="/documents", name="文档", title="文档 · 科技援疆数据", order=6)
 P = "documents"
 STATES = [("未报告（该年没有文档）", "#eeeeee"), ("未提取（有文档，未抽取到）", "#f6c28b"),
           ("文档读取失败", "#e06666"), ("报告为零", "#9fc5e8"), ("有数字", "#2e6da4")]
+STATE_LEGEND = [html.Span([html.Span("■", style={"color": c}), f" {name}"], className="legend-item")
+                for name, c in STATES]
 STATUS_ZH = {"ok": "已载入", "duplicate": "重复", "empty": "空文件", "binary": "二进制", "error": "错误"}
 COLUMNS = [{"field": "status_zh", "headerName": "状态", "width": 90}, {"field": "file_name", "headerName": "文件"},
            {"field": "title", "headerName": "标题", "width": 280}, {"field": "year", "headerName": "年份", "width": 90},
@@ -51,14 +53,14 @@ def coverage_figure(cells: pd.DataFrame, rows: str, f: q.Filters, title: str) ->
     keys = cells.drop_duplicates(rows).set_index(rows)["key"].reindex(z.index) if "key" in cells else z.index.to_series()
     custom = [[[k, int(y)] for y in z.columns] for k in keys]
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[int(c) for c in z.columns], y=list(z.index), text=text,
-                               customdata=custom,
+                               customdata=custom, xgap=1, ygap=1,
                                texttemplate="%{text}", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-                               zmin=-0.5, zmax=len(STATES) - 0.5, colorscale=scale,
-                               colorbar={"tickvals": list(range(len(STATES))), "ticktext": [s for s, _ in STATES],
-                                         "title": "状态"}))
-    fig.update_xaxes(title="年份", tickformat="d", dtick=1)
+                               zmin=-0.5, zmax=len(STATES) - 0.5, colorscale=scale, showscale=False))
+    fig.update_xaxes(title=None, tickformat="d", dtick=1 if len(z.columns) <= 16 else 2, type="linear")
     fig.update_yaxes(type="category", autorange="reversed")
-    return ch.base_layout(fig, title, f, int(cells["n_figures"].sum()), height=max(380, 26 * len(z) + 220))
+    legend = "　".join(f"■ {name}" for name, _ in STATES)
+    return ch.finish(fig, title, "颜色：" + legend, f, ch.source_line(None) + f" · 本图 {int(cells['n_figures'].sum()):,} 条数字",
+                     height=max(300, 24 * len(z) + 110))
 
 
 def _years(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> list[int]:
@@ -84,7 +86,8 @@ def metric_cells(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> pd.Da
 
 def region_cells(f: q.Filters, cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """Every region x year for the selected metric."""
-    mine = cells[cells["metric"] == f.metric] if f.metric else cells
+    family = q.indicator_info(f.indicator).get("metric") if f.indicator else None
+    mine = cells[cells["metric"] == family] if family else cells
     counts = mine.groupby(["region", "year"], as_index=False)[["n_figures", "n_zero"]].sum()
     regions = sorted(set(mine["region"])) or ["全疆/未指明"]
     out = _grid(regions, _years(f, cells, docs), "region", counts, docs)
@@ -104,7 +107,7 @@ def table(f: q.Filters):
                                   "source": "来源"})
     sources = out.rename(columns={"title": "文档", "year": "年份", "source": "来源", "file_name": "文件"})[
         ["文档", "文件", "年份", "来源"]]
-    return renamed, "文档列表", sources
+    return pg.Export(renamed, "文档列表", [], aggregate=True)
 
 
 def documents_view() -> tuple[list[dict], str]:
@@ -120,10 +123,11 @@ def documents_view() -> tuple[list[dict], str]:
 def layout(**query):
     body = [dcc.Store(id=f"{P}-load", data=0), html.Div(id=f"{P}-summary", className="hint"),
             dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=[], defaultColDef={"sortable": True,
-                       "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine"),
-            dcc.Graph(id=f"{P}-coverage", config={"displaylogo": False}),
-            dcc.Graph(id=f"{P}-regions", config={"displaylogo": False})]
-    return pg.skeleton(P, "文档 Documents", "已读取的文档、状态（错误会列出原因）和数字条数；覆盖矩阵区分“报告为零”、"
+                       "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine",
+                       dashGridOptions={"localeText": _locale.ag_grid()}),
+            html.Div(STATE_LEGEND, className="state-legend"),
+            pg.chart_block(f"{P}-coverage"), pg.chart_block(f"{P}-regions")]
+    return pg.skeleton(P, "文档", "已读取的文档、状态（错误会列出原因）和数字条数；覆盖矩阵区分“报告为零”、"
                        "“未报告（该年没有文档）”与“未提取（有文档但没有抽取到）”。", query, body)
 
 
@@ -137,22 +141,23 @@ def documents_list(_):
 
 
 @callback(Output(f"{P}-coverage", "figure"), Output(f"{P}-regions", "figure"), *pg.filter_inputs(P))
-def update(metric, unit, years, region, partner, scope):
-    f = flt.filters_from_values(metric, unit, years, region, partner, scope)
+def update(indicator, unit, years, region, partner):
+    f = flt.filters_from_values(indicator, unit, years, region, partner)
     try:
         cells, doc_years = q.coverage_cells(f), q.document_years()
         return (coverage_figure(metric_cells(f, cells, doc_years), "row", f, "覆盖：指标 × 年份（数字条数）"),
                 coverage_figure(region_cells(f, cells, doc_years), "region", f,
-                                f"覆盖：地区 × 年份（{metric_label(f.metric) if f.metric else '全部指标'}）"))
+                                f"覆盖：地区 × 年份（{q.metric_labels().get(q.indicator_info(f.indicator).get('metric'), '全部指标')}的数字条数）"))
     except q.DatabaseUnavailable as exc:
         return ch.empty("覆盖", f, str(exc)), ch.empty("覆盖", f, str(exc))
 
 
-def _point(graph_id, point):
+def _point(graph_id, point, f):
+    """A coverage cell -> the facts of its mentions (metric or region, and year)."""
     key, year = (point.get("customdata") or [None, point.get("x")])[:2]
-    if graph_id.endswith("coverage"):
-        return {"year": year, "metric": key}
-    return {"year": year, "region": key}
+    column = "metric" if graph_id.endswith("coverage") else "region"
+    ids = q.cell_facts(f, column, key, int(year))
+    return ids, f"{key} · {year}年（{len(ids)} 条事实，最多列出 20 条）"
 
 
 pg.register_common(P, [f"{P}-coverage", f"{P}-regions"], table, _point)

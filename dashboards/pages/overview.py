@@ -1,5 +1,5 @@
-"""总览 Overview: a card per core metric for its latest year, the change from the year before, and the
-link to the card's source sentence; below, the selected metric over the years."""
+"""总览 Overview: a card per catalogue indicator comparing its latest value with its own previous value (same
+unit and basis, 全疆 facts only; no card without a previous value); below, the chosen indicator over the years."""
 from __future__ import annotations
 
 import dash
@@ -10,78 +10,91 @@ from .. import _charts as ch
 from .. import _filters as flt
 from .. import _page as pg
 from .. import _queries as q
-from .._source import metric_label
+from .. import _trend as tr
 
-dash.register_page(__name__, path="/", name="总览 Overview", title="总览 · 科技援疆数据", order=0)
+dash.register_page(__name__, path="/", name="总览", title="总览 · 科技援疆数据", order=0)
 P = "overview"
-CORE_ORDER = ["projects", "investment", "patents", "trainees", "fund_size", "enterprises"]
 
 
-def card_rows(f: q.Filters) -> list[dict]:
-    """One dict per core metric: label, unit, latest and previous year's top figure."""
-    data = q.headlines(f)
-    out = []
-    core = [m for m in q.metrics().itertuples(index=False) if m.core]
-    core.sort(key=lambda m: CORE_ORDER.index(m.metric) if m.metric in CORE_ORDER else len(CORE_ORDER))
-    for m in core:
-        unit = flt.pick_unit(m.metric, None)
-        rows = data[(data["metric"] == m.metric) & (data["unit_norm"] == unit)].sort_values("year", ascending=False)
-        latest = rows.iloc[0] if len(rows) else None
-        prev = rows.iloc[1] if len(rows) > 1 else None
-        out.append({"metric": m.metric, "label": m.label_zh, "unit": unit, "latest": latest, "prev": prev})
-    return out
+def card_rows(f: q.Filters) -> tuple[list[dict], list[dict]]:
+    """(cards, single): per indicator its main series (unit and basis with the most years); a card when it has a
+    latest and a previous value, else an entry in 'single' (one year only)."""
+    data = q.overview_series(f)
+    rank = {m: k for k, m in enumerate(q.FAMILY_ORDER)}
+    cards, single = [], []
+    for indicator, part in data.groupby("indicator", sort=False):
+        sizes = part.groupby(["unit_norm", "basis"])["year"].nunique().sort_values(ascending=False)
+        (unit, basis) = sizes.index[0]
+        series = part[(part["unit_norm"] == unit) & (part["basis"] == basis)].sort_values("year", ascending=False)
+        latest = series.iloc[0]
+        entry = {"indicator": indicator, "label": latest.label, "metric": latest.metric, "unit": unit, "basis": basis,
+                 "latest": latest, "prev": series.iloc[1] if len(series) > 1 else None,
+                 "order": (rank.get(latest.metric, len(rank)), latest.sort_order if pd.notna(latest.sort_order) else 0)}
+        (cards if entry["prev"] is not None else single).append(entry)
+    return sorted(cards, key=lambda c: c["order"]), sorted(single, key=lambda c: c["order"])
 
 
 def card(c: dict) -> html.Div:
     latest, prev = c["latest"], c["prev"]
-    if latest is None:
-        return html.Div([html.Div(c["label"], className="label"),
-                         html.Div("当前筛选下没有此指标的数字", className="big")], className="card empty")
-    unit, div = ch.display_unit(c["unit"], [latest.top] + ([prev.top] if prev is not None else []))
-    change = html.Div(f"无上一年（{int(latest.year) - 1}年前）数据可比较", className="hint")
-    if prev is not None and prev.top:
-        pct = (latest.top - prev.top) / abs(prev.top) * 100
-        change = html.Div(f"较 {int(prev.year)} 年（{ch.fmt(prev.top / div, unit)}）{'+' if pct >= 0 else ''}"
-                          f"{pct:.1f}%", className="up" if pct >= 0 else "down")
+    unit, div = ch.display_unit(c["unit"], [latest.value_norm, prev.value_norm])
+    change = html.Div(f"较 {int(prev.year)} 年（{ch.fmt(prev.value_norm / div, unit)}）无法计算变化", className="hint")
+    if prev.value_norm:
+        pct = (latest.value_norm - prev.value_norm) / abs(prev.value_norm) * 100
+        change = html.Div(f"较 {int(prev.year)} 年（{ch.fmt(prev.value_norm / div, unit)}）{'+' if pct >= 0 else ''}"
+                          f"{pct:,.1f}%", className="up" if pct >= 0 else "down")
+    marks = ("（冲突：各文档说法不一）" if latest.conflict else "") + ("（约数）" if latest.approx else "")
     return html.Div([
         html.Div(f"{c['label']} · {int(latest.year)}年", className="label"),
-        html.Div(ch.fmt(latest.top / div, unit), className="big"),
+        html.Div(ch.fmt(latest.value_norm / div, unit), className="big"),
         change,
-        html.Div(f"当年最大的一条数字（共 {int(latest.n)} 条）", className="hint"),
-        dcc.Link("查看出处 →", href=f"/figures?fid={int(latest.figure_id)}&metric={c['metric']}",
-                 className="source-link", id={"type": "overview-source", "metric": c["metric"]}),
-    ], className="card", **{"data-metric": c["metric"]})
+        html.Div(f"全疆 · {ch.BASIS_ZH.get(c['basis'], c['basis'])} · 事实 #{int(latest.fact_id)}，{int(latest.n_mentions)} 次提及{marks}",
+                 className="hint"),
+        html.Div([dcc.Link("查看出处 →", href=f"/figures?fid={int(latest.figure_id)}&indicator={c['indicator']}",
+                           className="source-link"),
+                  dcc.Link("趋势 →", href=f"/trends?indicator={c['indicator']}&unit={c['unit']}", className="source-link")],
+                 className="links"),
+    ], className="card", **{"data-indicator": c["indicator"], "data-fact-id": str(int(latest.fact_id)),
+                            "data-prev-fact-id": str(int(prev.fact_id))})
+
+
+def cards_view(f: q.Filters) -> list:
+    cards, single = card_rows(f)
+    out = [card(c) for c in cards]
+    if not out:
+        out = [html.Div("没有可与上一期比较的指标（每个指标需要至少两个年份的全疆实际值）。", className="hint")]
+    if single:
+        out.append(html.Div("只有一个年份、无法比较的指标：" + "、".join(
+            f"{c['label']}（{int(c['latest'].year)}年 {ch.fmt(c['latest'].value_norm, c['unit'])}）" for c in single),
+            className="hint single"))
+    return out
 
 
 def table(f: q.Filters):
-    rows = []
-    for c in card_rows(f):
+    cards, _ = card_rows(f)
+    rows, facts = [], []
+    for c in cards:
         l, p = c["latest"], c["prev"]
-        rows.append({"指标": c["label"], "单位": c["unit"], "最新年份": None if l is None else int(l.year),
-                     "数值": None if l is None else l.top, "上一年份": None if p is None else int(p.year),
-                     "上一年数值": None if p is None else p.top, "出处编号": None if l is None else int(l.figure_id)})
-    return pd.DataFrame(rows), "核心指标最新年份"
+        rows.append({"指标": c["label"], "口径": ch.BASIS_ZH.get(c["basis"], c["basis"]), "单位": c["unit"],
+                     "最新年份": int(l.year), "数值": l.value_norm, "上一年份": int(p.year), "上一数值": p.value_norm,
+                     "变化（%）": round((l.value_norm - p.value_norm) / abs(p.value_norm) * 100, 1) if p.value_norm else None,
+                     "事实编号": int(l.fact_id), "上一事实编号": int(p.fact_id)})
+        facts += [int(l.fact_id), int(p.fact_id)]
+    return pg.Export(pd.DataFrame(rows), "各指标最新值与上一期比较（全疆、实际值）", facts)
 
 
 def layout(**query):
-    body = [html.Div(id=f"{P}-cards", className="cards"), dcc.Graph(id=f"{P}-graph", config={"displaylogo": False})]
-    return pg.skeleton(P, "总览 Overview", "每个核心指标最新年份的主要数字（当年最大的一条）、与上一年的变化，以及原文出处。"
-                       "下图为所选指标的逐年合计。", query, body)
+    body = [html.Div(id=f"{P}-cards", className="cards"), pg.chart_block(f"{P}-graph")]
+    return pg.skeleton(P, "总览", "每个指标的最新全疆实际值，与同一指标、同一单位和口径的上一期比较；没有上一期则不出卡片。"
+                       "下图为所选指标的逐年事实。", query, body)
 
 
 @callback(Output(f"{P}-cards", "children"), Output(f"{P}-graph", "figure"), *pg.filter_inputs(P))
-def update(metric, unit, years, region, partner, scope):
-    f = flt.filters_from_values(metric, unit, years, region, partner, scope)
+def update(indicator, unit, years, region, partner):
+    f = flt.filters_from_values(indicator, unit, years, region, partner)
     try:
-        cards = [card(c) for c in card_rows(f)]
-        fig = ch.trend_figure(q.trend(f), f, f"{metric_label(f.metric) if f.metric else '全部指标'} 逐年合计")
-        return cards, fig
+        return cards_view(f), tr.figure(f)[0]
     except q.DatabaseUnavailable as exc:
         return [pg.error_box(exc)], ch.empty("总览", f, str(exc))
 
 
-def _point(graph_id, point):
-    return {"year": point.get("x")}
-
-
-pg.register_common(P, [f"{P}-graph"], table, _point)
+pg.register_common(P, [f"{P}-graph"], table, lambda g, point, f: tr.point(point, f))

@@ -1,0 +1,130 @@
+"""透视 Pivot: one indicator as a table of regions, partners or years against each other (rows and columns
+chosen by the reader, as statistics portals do); each cell is one fact, never a sum; Excel export with the
+facts and mentions behind every row."""
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from .. import _charts as ch
+from .. import _filters as flt
+from .. import _page as pg
+from .. import _queries as q
+
+dash.register_page(__name__, path="/pivot", name="透视", title="透视 · 科技援疆数据", order=4)
+P = "pivot"
+DIMS = [{"label": "地区", "value": "region"}, {"label": "年份", "value": "year"}, {"label": "援疆省市", "value": "partner"}]
+DIM_ZH = {d["value"]: d["label"] for d in DIMS}
+STATUS_OPTIONS = [{"label": "实际", "value": "actual"}, {"label": "目标", "value": "planned"}]
+ALL_LABEL = "全疆"
+
+
+def _dims(rows, cols) -> tuple[str, str]:
+    rows = rows if rows in DIM_ZH else "region"
+    cols = cols if cols in DIM_ZH and cols != rows else ("year" if rows != "year" else "region")
+    return rows, cols
+
+
+def place_of(rows: str, cols: str) -> str:
+    dims = {rows, cols}
+    if dims == {"region", "partner"}:
+        return "link"
+    return "partner" if "partner" in dims else "region"
+
+
+def cells(f: q.Filters, rows: str, cols: str, status: str, basis: str | None) -> pd.DataFrame:
+    """One fact per cell; with regions as a dimension against years, the 全疆 facts as their own row."""
+    rows, cols = _dims(rows, cols)
+    place = place_of(rows, cols)
+    year = None
+    if "year" not in (rows, cols):   # two place dimensions: one year, the latest in the range
+        found = q.fact_years(f, place, status)
+        year = found[0] if found else None
+        if year is None:
+            return pd.DataFrame()
+    data = q.fact_cells(f, place, [rows, cols] if year is None else [rows, cols], status, basis, year)
+    if place == "region" and "year" in (rows, cols) and not f.regions:
+        whole = q.fact_cells(f, "", ["year"], status, basis).assign(region=ALL_LABEL)
+        data = pd.concat([whole, data], ignore_index=True) if len(whole) else data
+    return data
+
+
+def pivot(f: q.Filters, rows: str, cols: str, status: str, basis: str | None):
+    """(table in one display unit, fact ids per row, unit, raw cells)."""
+    rows, cols = _dims(rows, cols)
+    data = cells(f, rows, cols, status, basis)
+    if data.empty:
+        return pd.DataFrame(), [], f.unit or "", data
+    unit, div = ch.display_unit(f.unit, data["value_norm"])
+    data = data.assign(shown=data["value_norm"] / div)
+    grid = data.pivot_table(index=rows, columns=cols, values="shown", aggfunc="first", sort=True)
+    if rows == "region" and ALL_LABEL in grid.index:
+        grid = grid.loc[[ALL_LABEL] + [i for i in grid.index if i != ALL_LABEL]]
+    ids = data.groupby(rows)["fact_id"].apply(lambda s: [int(i) for i in s]).to_dict()
+    frame = grid.reset_index().rename(columns={rows: f"{DIM_ZH[rows]} \\ {DIM_ZH[cols]}"})
+    frame.columns = [str(int(c)) + "年" if isinstance(c, (int, float)) and cols == "year" else str(c) for c in frame.columns]
+    return frame, [ids.get(k, []) for k in grid.index], unit, data
+
+
+def layout(**query):
+    rows, cols = _dims(query.get("rows"), query.get("cols"))
+    controls = [html.Label("行", className="flabel"), dcc.Dropdown(id=f"{P}-rows", options=DIMS, value=rows, clearable=False,
+                                                                  className="dim-pick"),
+                html.Label("列", className="flabel"), dcc.Dropdown(id=f"{P}-cols", options=DIMS, value=cols, clearable=False,
+                                                                  className="dim-pick"),
+                html.Label("状态", className="flabel"),
+                dcc.RadioItems(id=f"{P}-status", options=STATUS_OPTIONS, inline=True,
+                               value="planned" if query.get("status") == "planned" else "actual"),
+                html.Label("口径", className="flabel"),
+                dcc.Dropdown(id=f"{P}-basis", clearable=False, className="basis-pick",
+                             value=query.get("basis") if query.get("basis") in q.BASES else None)]
+    body = [html.Div(id=f"{P}-head", className="chart-sub"), html.Div(id=f"{P}-table")]
+    return pg.skeleton(P, "透视", "所选指标的 地区 × 年份（或 援疆省市）透视表：每格是一条事实的值，不是加总。"
+                       "选择行和列；点击一行查看该行全部事实的出处；导出 Excel 含事实和来源表。", query, body, controls,
+                       charts=False)
+
+
+@callback(Output(f"{P}-basis", "options"), Output(f"{P}-basis", "value"), *pg.filter_inputs(P),
+          State(f"{P}-basis", "value"))
+def _bases(indicator, unit, years, region, partner, basis):
+    f = flt.filters_from_values(indicator, unit, years, region, partner)
+    try:
+        bases = q.fact_bases(f)["basis"].tolist()
+    except q.DatabaseUnavailable:
+        return [], None
+    return ([{"label": ch.BASIS_ZH.get(b, b), "value": b} for b in bases],
+            basis if basis in bases else (bases[0] if bases else None))
+
+
+@callback(Output(f"{P}-table", "children"), Output(f"{P}-head", "children"), *pg.filter_inputs(P),
+          Input(f"{P}-rows", "value"), Input(f"{P}-cols", "value"), Input(f"{P}-status", "value"),
+          Input(f"{P}-basis", "value"))
+def update(indicator, unit, years, region, partner, rows, cols, status, basis):
+    f = flt.filters_from_values(indicator, unit, years, region, partner)
+    try:
+        frame, facts, unit_shown, data = pivot(f, rows, cols, status if status in q.STATUSES else "actual",
+                                               basis if basis in q.BASES else None)
+        info = q.indicator_info(f.indicator)
+        head = f"{info.get('label') or ''} · " + ch.subtitle(info, unit_shown, [basis] if basis else None)
+        if len(data):
+            head += f" · {len(data):,} 条事实" + (" · 含冲突值的格子见出处" if data["conflict"].any() else "")
+        return pg.fact_table(P, frame, facts), head
+    except q.DatabaseUnavailable as exc:
+        return pg.error_box(exc), ""
+
+
+def table(f, rows, cols, status, basis):
+    status = status if status in q.STATUSES else "actual"
+    frame, facts, unit, data = pivot(f, rows, cols, status, basis if basis in q.BASES else None)
+    info = q.indicator_info(f.indicator)
+    rows, cols = _dims(rows, cols)
+    return pg.Export(frame, f"{info.get('label') or f.indicator}：{DIM_ZH[rows]} × {DIM_ZH[cols]}（{unit}，"
+                            f"{ch.STATUS_ZH.get(status)}）", [i for r in facts for i in r],
+                     source=ch.source_line(len(data), int(data["n_mentions"].sum()) if len(data) else 0))
+
+
+pg.register_common(P, [], table, url_extra={"rows": (f"{P}-rows", "value"), "cols": (f"{P}-cols", "value"),
+                                            "status": (f"{P}-status", "value"), "basis": (f"{P}-basis", "value")},
+                   extra_states=[State(f"{P}-rows", "value"), State(f"{P}-cols", "value"),
+                                 State(f"{P}-status", "value"), State(f"{P}-basis", "value")])
