@@ -188,7 +188,7 @@ def trend_figure(cells: pd.DataFrame, totals: pd.DataFrame, f: q.Filters, info: 
                                     "line": {"color": tint, "width": 2}})
     if len(totals):
         label = "各援疆省市合计" if split == "partner" else "各地区合计"
-        fig.add_scatter(x=totals["year"], y=totals["total"] / div, mode="lines+markers+text", name=f"{label}（fact_totals）",
+        fig.add_scatter(x=totals["year"], y=totals["total"] / div, mode="lines+markers+text", name=label,
                         text=[f"{int(n)} 条" for n in totals["n_facts"]], textposition="top center",
                         textfont={"size": 10, "color": "#777"},
                         line={"color": "#999", "dash": "dash"}, marker={"symbol": "square", "size": 8, "color": "#999"},

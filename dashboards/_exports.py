@@ -151,7 +151,7 @@ def export_figure(figure: dict) -> go.Figure:
     foot = wrap(meta.get("filters", ""), inner, 11) + wrap(meta.get("source", ""), inner, 11)
     top = 20 + 28 * len(title) + 18 * len(sub) + 34
     bottom = 80 + 17 * len(foot)
-    left, right = 90, 200
+    left, right = 90, 230
     screen = fig.layout.height or 420
     plot_h = max(300, screen - 84)
     height = top + plot_h + bottom

@@ -292,7 +292,7 @@ def fact_cells(f: Filters, place: str, keys: list[str], status: str | None = Non
     part = ", ".join(keys + ["status", "basis"])
     return DB.frame(f"SELECT {FACT_COLUMNS}, count(*) OVER (PARTITION BY {part}) AS n_alt FROM facts "
                     f"WHERE {w} AND {' AND '.join(extra)} {_ONE_PER_CELL.format(keys=part)} "
-                    f"ORDER BY {', '.join(keys)}, status, basis", p)
+                    f"ORDER BY {', '.join(keys + ['status', 'basis'])}", p)
 
 
 def series_facts(f: Filters, split: str = "") -> pd.DataFrame:
