@@ -31,7 +31,8 @@ from .read import MANIFEST, RawDocument, discover, display_name, manifest_key, r
 DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
                "sha256", "source", "text", "status", "error", "duplicate_of"]
 _TYPES = {"year": pa.int32(), "n_chars": pa.int32(), "n_figures": pa.int32(), "conflict_group": pa.int32(),
-          "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(), "value": pa.float64(),
+          "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(),
+          "period_start": pa.int32(), "fact_id": pa.int32(), "value": pa.float64(),
           "value_max": pa.float64(), "value_norm": pa.float64(), "value_max_norm": pa.float64(),
           "approx": pa.bool_(), "conflict": pa.bool_()}
 DOC_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in DOC_COLUMNS])

@@ -9,13 +9,17 @@ from .classify import classify, scope_of
 from .context import DocumentContext, Site
 from .dedup import resolve
 from .docmeta import infer_year
+from .facts import link_facts
+from .indicators import indicator_of
 from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
+from .statement import Describer
 from .tables import table_cells
 
 FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
-                  "text", "sentence", "sentence_start", "char_start", "char_end"]
+                  "text", "sentence", "sentence_start", "char_start", "char_end",
+                  "status", "basis", "period_start", "indicator", "fact_id"]
 NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
@@ -100,7 +104,20 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
         })
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
+    _describe(figures, ctx, year)
     return resolve(figures, text)
+
+
+def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | None) -> None:
+    """Status, basis, period and the year a look-back describes; the catalogue indicator."""
+    describer, text = Describer(ctx, writing_year), ctx.text
+    for figure in figures:
+        stated = describer.describe(figure)
+        figure.update(status=stated.status, basis=stated.basis, period_start=stated.period_start,
+                      year=stated.year, year_source=stated.year_source, approx=stated.approx, fact_id=None)
+        start = figure["char_start"]
+        before = text[max(figure["sentence_start"], start - 24, 0):start]
+        figure["indicator"] = indicator_of(figure["metric"], figure["unit_norm"], figure["subject"], before)
 
 
 def extract_figures(text: str, year: int | None = None, file_name: str = "") -> list[dict]:
@@ -110,7 +127,9 @@ def extract_figures(text: str, year: int | None = None, file_name: str = "") -> 
     normalised = normalize_text(text)
     if year is None:
         year, _ = infer_year(normalised, file_name)
-    return figures_of_document(normalised, year)
+    figures = figures_of_document(normalised, year)
+    link_facts(figures)
+    return figures
 
 
 def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[dict]:

@@ -40,7 +40,12 @@ CREATE TABLE figures (
     sentence    VARCHAR NOT NULL,
     sentence_start INTEGER,
     char_start  INTEGER NOT NULL,
-    char_end    INTEGER NOT NULL
+    char_end    INTEGER NOT NULL,
+    status      VARCHAR NOT NULL,
+    basis       VARCHAR NOT NULL,
+    period_start INTEGER,
+    indicator   VARCHAR,
+    fact_id     INTEGER
 );
 
 CREATE TABLE metrics (
