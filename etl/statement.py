@@ -83,40 +83,36 @@ class Describer:
         near = text[max(clause_start, start - CLAUSE_CHARS):start]
         w = self.writing_year
         period = self.period_at(start)
-
-        year, year_source = figure.get("year"), figure.get("year_source") or "document"
-        period_start = None
         previous = self._previous
         same_sentence = previous is not None and previous[0] == sentence_start
-        basis = _basis(figure, near, text[end:end + 6])
+
+        basis, reason = _basis(figure, near, text[end:end + 6])
         if basis is None:
             listed = same_sentence and (clause_start < start - CLAUSE_CHARS or not cues["clause_verbs"].search(near)
                                         or cues["list_openers"].match(text, clause_start))
-            basis = previous[2] if listed and same_sentence else _default_basis(figure)
+            basis, reason = (previous[2], previous[3]) if listed else (_default_basis(figure, period), "default")
         span = _last_match(SPAN, before)
         since = _last_match(YEAR_SINCE, before)
         named = _last_match(cues["period_names"], before)
-        if span is not None and span.start() >= max(m.start() for m in (since, named, span) if m is not None):
-            first, last = year_value(span.group(1)), year_value(span.group(2))
-            period_start = first
-            year, year_source = (w, "sentence") if w is not None and last > w else (last, "sentence")
-            if basis == "flow":
-                basis = "cumulative"
-        elif since is not None or named is not None or (period == "term" and year_source == "document"):
-            if basis == "flow" and (since is not None or named is not None
-                                    or cues["cumulative"].search(before) or period == "term"):
-                basis = "cumulative"
-            if basis == "cumulative":
-                if since is not None and (named is None or since.start() > named.start()):
-                    period_start = year_value(since.group(1))
-                elif named is not None:
-                    period_start = cues["periods"][named.group()][0]
-                elif period == "term" and w is not None:
-                    period_start = w - 5
-            if year_source == "document" and w is not None:
-                year = w - 1 if period in ("year", "term") else w
-        elif basis == "flow" and cues["cumulative"].search(before):
-            basis = "cumulative"
+        summed = span or since or named or cues["cumulative"].search(before)
+        if basis == "flow" and (summed or (period == "term" and reason != "subject")):
+            basis = "cumulative"             # 累计…, 2016年以来…, the 十四五 review's actions
+        elif basis == "level" and period == "term" and cues["term_actions"].fullmatch(reason):
+            basis = "cumulative"             # 建成…个 over the five years
+        year, year_source = figure.get("year"), figure.get("year_source") or "document"
+        period_start = None
+        if basis == "cumulative":
+            if span is not None and span.start() >= max(m.start() for m in (since, named) if m is not None) \
+                    if (since or named) else span is not None:
+                period_start = year_value(span.group(1))
+                last = year_value(span.group(2))
+                year, year_source = (w, "sentence") if w is not None and last > w else (last, "sentence")
+            elif since is not None and (named is None or since.start() > named.start()):
+                period_start = year_value(since.group(1))
+            elif named is not None:
+                period_start = cues["periods"][named.group()][0]
+            elif period == "term" and w is not None:
+                period_start = w - 5
         if year_source == "document" and w is not None and period in ("year", "term"):
             year, year_source = w - 1, "section"
         clause_after = text[clause_start:_clause_end(text, end, end + 40)]
@@ -125,7 +121,7 @@ class Describer:
         if (status == "actual" and not approx and same_sentence and previous[1] == "planned"
                 and not cues["clause_verbs"].search(text, clause_start, start)):
             status = "planned"               # 计划实施项目9个，总投资10907.64万元: the plan's next item
-        self._previous = (sentence_start, status, basis)
+        self._previous = (sentence_start, status, basis, reason)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
 
 
@@ -138,6 +134,9 @@ def _period_of(line: str, whole: bool) -> str | None:
         m = cues["planned_heading"].search(line)
         if m:
             found.append((m.start(), "planned"))
+        year = re.search(r"(?:19|20)\d{2}年", line)
+        if year and any(kind == "term" for _, kind in found):
+            found.append((year.start(), "year"))   # 2025年和“十四五”时期工作回顾: the year comes first
     return min(found)[1] if found else None
 
 
@@ -157,43 +156,45 @@ def _last_match(pattern: re.Pattern, text: str) -> re.Match | None:
     return found
 
 
-def _basis(figure: dict, near: str, after: str) -> str | None:
-    """The basis the words around a figure state; None when its clause has no word of flow or level (then it
-    shares the basis of the figure before it in its sentence, see Describer.describe)."""
+def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
+    """(basis, the word that says so) from the words around a figure; basis None when its clause has no word
+    of flow or level (then it shares the basis of the figure before it in its sentence, see describe)."""
     cues = _cues()
     unit = figure.get("unit_norm") or ""
-    if unit == "%" or unit.endswith("百分点") or unit == "倍":
-        if unit != "%" or cues["change_after"].search(after):
-            return "change"
-        change, share = _last_match(cues["change_before"], near), _last_match(cues["share_before"], near)
-        if change is not None and (share is None or change.start() > share.start()):
-            return "change"
-        return "share"
-    if cues["change_after"].search(after):
-        return "change"
     tail = near[-8:]
     change = _last_match(cues["change_before"], tail)
-    if change is not None and not re.search(r"新增|增至|增到|提高到|提升到|提高至|增加到|增加至|增收", tail):
-        if re.search(r"增加|增长|减少|下降|提高|净增|多", tail[change.start():]):
-            return "change"
+    if unit == "%" or unit.endswith("百分点") or unit == "倍":
+        if unit != "%" or cues["change_after"].search(after):
+            return "change", "change"
+        if change is not None and not cues["change_to"].match(tail, change.end()):
+            return "change", change.group()
+        return "share", "share"
+    if cues["change_after"].search(after):
+        return "change", "change"
+    if change is not None and not cues["change_to"].match(tail, change.end()):
+        return "change", change.group()
     subject = figure.get("subject") or ""
     if cues["level_subjects"].search(subject):
-        return "level"
+        return "level", "subject"
     if cues["flow_subjects"].search(subject) and not cues["level_subjects"].search(near):
-        return "flow"
+        return "flow", "subject"
     level, flow = _last_match(cues["level_before"], near), _last_match(cues["flow_verbs"], near)
     if level is not None and (flow is None or level.end() > flow.end()):
-        return "level"
+        return "level", level.group()
     if flow is not None:
-        return "flow"
-    return None
+        return "flow", flow.group()
+    return None, ""
 
 
-def _default_basis(figure: dict) -> str:
+def _default_basis(figure: dict, period: str | None) -> str:
     unit = figure.get("unit_norm") or ""
-    if unit in ("万元", "万美元") or unit in _cues()["flow_units"].pattern.split("|"):
+    if period in ("year", "term") or unit in ("万元", "万美元") or cues_flow_unit(unit):
         return "flow"
     return "level"
+
+
+def cues_flow_unit(unit: str) -> bool:
+    return _cues()["flow_units"].fullmatch(unit) is not None
 
 
 def _status(earlier: str, clause: str, clause_after: str, year: int | None, writing_year: int | None,
