@@ -352,3 +352,30 @@ class Attributor:
         if names is None:
             names = sentence.heading_names = self.heading_names(sentence.start)
         return names
+
+    # Discourse lookups (etl/discourse.py): names in a stretch of text rather than in one sentence.
+
+    def _mentions_between(self, start: int, end: int) -> tuple[list, list]:
+        if start >= end:
+            return [], []
+        return self._find(start, end)
+
+    def names_between(self, start: int, end: int) -> tuple[set[str], set[str]]:
+        """Regions (usable mentions) and partners (not in a list of provinces) named in text[start:end]."""
+        regions, partners = self._mentions_between(start, end)
+        return ({r[2] for r in regions if self._is_usable(r)},
+                {p[2] for p in partners if not self._in_list(p)})
+
+    def last_region(self, start: int, end: int) -> str | None:
+        regions = [r for r in self._mentions_between(start, end)[0] if self._is_usable(r)]
+        return regions[-1][2] if regions else None
+
+    def last_partner(self, start: int, end: int) -> str | None:
+        partners = [p for p in self._mentions_between(start, end)[1] if not self._in_list(p)]
+        return partners[-1][2] if partners else None
+
+    def _in_list(self, mention: tuple[int, int, str]) -> bool:
+        """北京、广东、上海等: a province inside a list names no one partner."""
+        text, (start, end, _) = self.ctx.text, mention
+        after = text[end:end + 2]
+        return (start > 0 and text[start - 1] == "、") or after[:1] == "、" or after[1:2] == "、"

@@ -8,6 +8,7 @@ from .attribute import Attributor
 from .classify import classify, scope_of
 from .context import DocumentContext, Site
 from .dedup import resolve
+from .discourse import Discourse
 from .docmeta import infer_year
 from .facts import link_facts
 from .indicators import indicator_of
@@ -78,6 +79,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     for start, end in table_spans:
         mask[start:end] = b"\x01" * (end - start)
     year_of, region_of, partner_of = attributor.year, attributor.region, attributor.partner
+    discourse = Discourse(ctx, attributor)
     for q in scan(text, mask):
         site = _is_figure(q, ctx)
         if site is None:
@@ -97,7 +99,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
             "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
             "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
-            "region": region_of(start, end, site), "partner": partner_of(start, end, site),
+            **_names(discourse, in_sentence, region_of(start, end, site), partner_of(start, end, site)),
             "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
             "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
             "char_start": start, "char_end": end,
@@ -118,6 +120,18 @@ def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | Non
         start = figure["char_start"]
         before = text[max(figure["sentence_start"], start - 24, 0):start]
         figure["indicator"] = indicator_of(figure["metric"], figure["unit_norm"], figure["subject"], before)
+
+
+def _names(discourse: Discourse, sentence, region: str | None, partner: str | None) -> dict:
+    """Region and partner of a figure: its sentence's, else the discourse's (paragraph, heading, headline)."""
+    d_region, d_partner, names_region, names_partner = discourse.names(sentence.start, sentence.end)
+    if region is None and not names_region:
+        region = d_region
+    if partner is None and not names_partner:
+        partner = d_partner
+    elif partner is not None and not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
+        partner = None                   # a province's own figures in its own report
+    return {"region": region, "partner": partner}
 
 
 def extract_figures(text: str, year: int | None = None, file_name: str = "") -> list[dict]:
