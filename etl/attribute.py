@@ -45,6 +45,11 @@ SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 
 
 REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
+# a place joined to the next by 和/、/及/与 (its own suffix skipped), or to the one before
+COORDINATED_AFTER = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)")
+COORDINATED_BEFORE = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)$")
+WHOLE_REGION = re.compile(r"新疆|自治区|全疆|全区|兵团")
+WHOLE_REGION_END = re.compile(r"(?:新疆|自治区|全疆|全区|兵团)$")
 
 
 @lru_cache(maxsize=None)
@@ -161,7 +166,8 @@ class Attributor:
             text = self.ctx.text
             usable = self._usable[start] = (not self._is_event_place(text, start, end)
                                             and not self._is_counterparty(text, start, end)
-                                            and not self.ctx.in_title(start, end))
+                                            and not self.ctx.in_title(start, end)
+                                            and not self._is_coordinated(mention))
         return usable
 
     def _is_partner(self, mention: tuple[int, int, str]) -> bool:
@@ -178,6 +184,22 @@ class Attributor:
         if before.endswith("本报") or DATELINE_AFTER.match(text, end):
             return True
         return "在" in before and bool(EVENT_AFTER.match(text[end:end + 20]))
+
+    def _is_coordinated(self, mention: tuple[int, int, str]) -> bool:
+        """巴州和二师, 自治区和兵团, 喀什、和田: a place joined to another place names no one region."""
+        text, (start, end, region) = self.ctx.text, mention
+        after = COORDINATED_AFTER.match(text, end)
+        if after:
+            other = _region_regex().match(text, after.end())
+            if (other and _region_of_name()[other.group()] != region) or WHOLE_REGION.match(text, after.end()):
+                return True
+        before = COORDINATED_BEFORE.search(text, max(0, start - 12), start)
+        if before:
+            head = text[max(0, before.start() - 8):before.start()]
+            names = [m for m in _region_regex().finditer(head) if m.end() == len(head)]
+            if (names and _region_of_name()[names[-1].group()] != region) or WHOLE_REGION_END.search(head):
+                return True
+        return False
 
     @staticmethod
     def _is_counterparty(text: str, start: int, end: int) -> bool:
@@ -213,8 +235,8 @@ class Attributor:
     def heading_names(self, start: int) -> tuple[str | None, str | None]:
         """Region and partner of the section heading above start (only the nearest heading counts)."""
         index = self.ctx.heading_index(start)
-        if index < 0:
-            return None, None
+        if index < 0 or self.ctx.headings[index].start < self.ctx.head_end:
+            return None, None            # no heading, or the headline's (etl/discourse.py reads the head)
         names = self._heading_names.get(index)
         if names is None:
             names = self._heading_names[index] = self._names_of_heading(self.ctx.headings[index])
@@ -364,15 +386,24 @@ class Attributor:
         """Regions (usable mentions) and partners (not in a list of provinces) named in text[start:end]."""
         regions, partners = self._mentions_between(start, end)
         return ({r[2] for r in regions if self._is_usable(r)},
-                {p[2] for p in partners if not self._in_list(p)})
+                {p[2] for p in partners if not self._in_list(p) and not self._in_brackets(p)})
+
+    def count_region_mentions(self, start: int, end: int) -> int:
+        return sum(1 for r in self._mentions_between(start, end)[0] if self._is_usable(r))
 
     def last_region(self, start: int, end: int) -> str | None:
         regions = [r for r in self._mentions_between(start, end)[0] if self._is_usable(r)]
         return regions[-1][2] if regions else None
 
     def last_partner(self, start: int, end: int) -> str | None:
-        partners = [p for p in self._mentions_between(start, end)[1] if not self._in_list(p)]
+        partners = [p for p in self._mentions_between(start, end)[1]
+                    if not self._in_list(p) and not self._in_brackets(p)]
         return partners[-1][2] if partners else None
+
+    def _in_brackets(self, mention: tuple[int, int, str]) -> bool:
+        """新疆离岸（大连）创新基地: a place in brackets qualifies a name."""
+        text, (start, end, _) = self.ctx.text, mention
+        return start > 0 and text[start - 1] in "（(" and text[end:end + 1] in "）)"
 
     def _in_list(self, mention: tuple[int, int, str]) -> bool:
         """北京、广东、上海等: a province inside a list names no one partner."""

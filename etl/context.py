@@ -21,6 +21,8 @@ _HEADING_PUNCT = re.compile("[。；;！？，]")      # sentence punctuation: a
 _UNPUNCTUATED_LINE = re.compile("\n([^\n。；;！？，]++)(?![^\n])")
 TITLE = re.compile(r"《[^《》\n]{0,80}》")
 TITLE_MAX = 82                      # characters of the longest TITLE
+HEAD_LINES = 6            # the headline, subtitle, dateline and lead are within the first lines
+HEAD_CHARS = 400
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
 _CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
 _LONG_BREAK = re.compile("[" + re.escape(SENTENCE_BREAK) + "]")
@@ -68,6 +70,7 @@ class DocumentContext:
     def __init__(self, text: str):
         self.text = text
         self._headings: list[Span] | None = None
+        self._head_end: int | None = None
         self._sentences: dict[int, Sentence] = {}    # by start
         self._last: Sentence | None = None       # figures come in text order: mostly the same sentence again
         self._reversed: str | None = None        # the text backwards, to search back from a position
@@ -92,6 +95,24 @@ class DocumentContext:
             self._headings = headings
             self._heading_starts = [h.start for h in headings]
         return self._headings
+
+    @property
+    def head_end(self) -> int:
+        """End of the document's head: its headline, subtitle, dateline and lead (the first HEAD_LINES
+        lines, at most to the line that reaches HEAD_CHARS). Headings inside it are the headline's, not a
+        section's."""
+        if self._head_end is None:
+            text, end = self.text, 0
+            for _ in range(HEAD_LINES):
+                nxt = text.find("\n", end + 1)
+                if nxt < 0:
+                    end = len(text)
+                    break
+                end = nxt
+                if end >= HEAD_CHARS:
+                    break
+            self._head_end = end
+        return self._head_end
 
     @staticmethod
     def _is_heading(line: str) -> bool:

@@ -14,9 +14,7 @@ from .attribute import Attributor
 from .context import DocumentContext
 from .lexicon import _lines
 
-HEAD_LINES = 6            # the headline, subtitle, dateline and lead are within the first lines
-HEAD_CHARS = 400
-
+HEAD_REPEATS = 2          # a region named this often in the head is its subject even outside the headline
 
 @lru_cache(maxsize=None)
 def _xinjiang_cue() -> re.Pattern:
@@ -39,27 +37,24 @@ class Discourse:
 
     def __init__(self, ctx: DocumentContext, attributor: Attributor):
         self.ctx, self.attributor = ctx, attributor
-        head_end = self._head_end()
+        head_end = ctx.head_end
         regions, partners = attributor.names_between(0, head_end)
-        self.head_region = one_region(regions)
+        self.head_region = one_region(regions) if self._named_in_head(regions, head_end) else None
         self.head_partner = next(iter(partners)) if len(partners) == 1 else None
         self.head_speaks_of_xinjiang = bool(_xinjiang_cue().search(ctx.text, 0, head_end))
 
-    def _head_end(self) -> int:
-        text = self.ctx.text
-        end = 0
-        for _ in range(HEAD_LINES):
-            nxt = text.find("\n", end + 1)
-            if nxt < 0:
-                return len(text)
-            end = nxt
-            if end >= HEAD_CHARS:
-                break
-        return min(end, len(text))
+    def _named_in_head(self, regions: set[str], head_end: int) -> bool:
+        """Whether the head's one region is its subject: named in a title line, or again and again."""
+        if len(regions) != 1:
+            return False
+        titles = [h for h in self.ctx.headings if h.start < head_end]
+        if any(self.attributor.names_between(h.start, h.end)[0] for h in titles):
+            return True
+        return self.attributor.count_region_mentions(0, head_end) >= HEAD_REPEATS
 
-    def names(self, sentence_start: int, sentence_end: int) -> tuple[str | None, str | None, bool, bool]:
-        """(region, partner, sentence names a region, sentence names a partner) of the discourse before
-        the sentence: the paragraph's last named subject, else the heading, else the head."""
+    def names(self, sentence_start: int, sentence_end: int) -> tuple[str | None, str | None, bool, set[str]]:
+        """(region, partner, whether the sentence names a region, the partners it names) of the discourse
+        before the sentence: the paragraph's last named subject, else the heading, else the head."""
         ctx, text = self.ctx, self.ctx.text
         regions_here, partners_here = self.attributor.names_between(sentence_start, sentence_end)
         para_start, _ = ctx.paragraph_at(sentence_start)
@@ -72,7 +67,7 @@ class Discourse:
         partner = None
         if self.speaks_of_xinjiang(sentence_start, sentence_end):
             partner = self.attributor.last_partner(para_start, sentence_start) or heading_partner or self.head_partner
-        return region, partner, bool(regions_here), bool(partners_here)
+        return region, partner, bool(regions_here), partners_here
 
     def speaks_of_xinjiang(self, sentence_start: int, sentence_end: int) -> bool:
         """Whether the head, or the paragraph up to the sentence's end, speaks of Xinjiang or aid to it."""

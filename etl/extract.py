@@ -124,12 +124,12 @@ def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | Non
 
 def _names(discourse: Discourse, sentence, region: str | None, partner: str | None) -> dict:
     """Region and partner of a figure: its sentence's, else the discourse's (paragraph, heading, headline)."""
-    d_region, d_partner, names_region, names_partner = discourse.names(sentence.start, sentence.end)
+    d_region, d_partner, names_region, named_partners = discourse.names(sentence.start, sentence.end)
     if region is None and not names_region:
         region = d_region
-    if partner is None and not names_partner:
-        partner = d_partner
-    elif partner is not None and not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
+    if partner is None:                  # no partner acts in the sentence: the one it names, else the discourse's
+        partner = next(iter(named_partners)) if len(named_partners) == 1 else None if named_partners else d_partner
+    if partner is not None and not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
         partner = None                   # a province's own figures in its own report
     return {"region": region, "partner": partner}
 
