@@ -31,6 +31,7 @@ _RELATIVE_NOT_AFTER = re.compile("[比较与同]")
 # a character every relative year word holds (年): a sentence without it has none
 _RELATIVE_CHAR = "年" if all("年" in word for word in RELATIVE_YEAR) else ""
 DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
+EVENT_BEFORE = re.compile(r"在(?:新疆)?.?$")
 EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
 # a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
@@ -47,7 +48,11 @@ SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
 # a place joined to the next by 和/、/及/与 (its own suffix skipped), or to the one before
 COORDINATED_AFTER = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)")
-COORDINATED_BEFORE = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)$")
+COORDINATED_BEFORE = re.compile(r"(?:和|、|及|与|以及)$")
+PLACE_SUFFIXES = ("", "地区", "州", "市", "县", "区")
+COORDINATION_WINDOW = 60
+QUALIFIER = re.compile(r"新疆维吾尔自治区|新疆")        # 新疆生产建设兵团, 新疆巴州: part of the next name
+QUALIFIER_END = re.compile(r"(?:新疆维吾尔自治区|新疆)$")
 WHOLE_REGION = re.compile(r"新疆|自治区|全疆|全区|兵团")
 WHOLE_REGION_END = re.compile(r"(?:新疆|自治区|全疆|全区|兵团)$")
 
@@ -183,23 +188,47 @@ class Attributor:
         before = text[max(0, start - 2):start]
         if before.endswith("本报") or DATELINE_AFTER.match(text, end):
             return True
-        return "在" in before and bool(EVENT_AFTER.match(text[end:end + 20]))
+        return bool(EVENT_BEFORE.search(text, max(0, start - 4), start)) and bool(EVENT_AFTER.match(text[end:end + 20]))
 
     def _is_coordinated(self, mention: tuple[int, int, str]) -> bool:
-        """巴州和二师, 自治区和兵团, 喀什、和田: a place joined to another place names no one region."""
+        """巴州和二师, 自治区和兵团, 昌吉州和新疆生产建设兵团六师、十二师: a place in a list of places that are
+        not all one region (or that holds Xinjiang as a whole) names no one region."""
         text, (start, end, region) = self.ctx.text, mention
-        after = COORDINATED_AFTER.match(text, end)
-        if after:
-            other = _region_regex().match(text, after.end())
-            if (other and _region_of_name()[other.group()] != region) or WHOLE_REGION.match(text, after.end()):
-                return True
-        before = COORDINATED_BEFORE.search(text, max(0, start - 12), start)
-        if before:
-            head = text[max(0, before.start() - 8):before.start()]
-            names = [m for m in _region_regex().finditer(head) if m.end() == len(head)]
-            if (names and _region_of_name()[names[-1].group()] != region) or WHOLE_REGION_END.search(head):
-                return True
-        return False
+        lo, hi = max(0, start - COORDINATION_WINDOW), min(len(text), end + COORDINATION_WINDOW)
+        mentions = [m for m in _region_regex().finditer(text, lo, hi)]
+        regions, whole = {region}, False
+        index = next((i for i, m in enumerate(mentions) if m.start() == start), None)
+        if index is None:
+            return False
+        for step in (-1, 1):             # walk the list to the left, then to the right
+            i, (left_end, right_start) = index, (start, end)
+            while True:
+                if step == 1:
+                    joint = COORDINATED_AFTER.match(text, right_start)
+                    pos = joint.end() if joint else right_start
+                    qualifier = QUALIFIER.match(text, pos)
+                    named = qualifier.end() if qualifier else pos
+                    nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+                    if joint and (nxt is None or nxt.start() != named) and WHOLE_REGION.match(text, pos):
+                        whole = True     # 喀什和新疆, 昌吉州和自治区
+                    if nxt is None or nxt.start() != named or (joint is None and named != right_start):
+                        break
+                    regions.add(_region_of_name()[nxt.group()])
+                    i, right_start = i + 1, nxt.end()
+                else:
+                    qualifier = QUALIFIER_END.search(text, max(0, left_end - 9), left_end)
+                    pos = qualifier.start() if qualifier else left_end
+                    joint = COORDINATED_BEFORE.search(text, max(0, pos - 3), pos)
+                    if joint:
+                        pos = joint.start()
+                        if WHOLE_REGION_END.search(text, max(0, pos - 6), pos):
+                            whole = True
+                    prv = mentions[i - 1] if i > 0 else None
+                    if prv is None or text[prv.end():pos] not in PLACE_SUFFIXES or (joint is None and qualifier):
+                        break
+                    regions.add(_region_of_name()[prv.group()])
+                    i, left_end = i - 1, prv.start()
+        return whole or len(regions) > 1
 
     @staticmethod
     def _is_counterparty(text: str, start: int, end: int) -> bool:
@@ -382,10 +411,11 @@ class Attributor:
             return [], []
         return self._find(start, end)
 
-    def names_between(self, start: int, end: int) -> tuple[set[str], set[str]]:
-        """Regions (usable mentions) and partners (not in a list of provinces) named in text[start:end]."""
+    def names_between(self, start: int, end: int, listed: bool = False) -> tuple[set[str], set[str]]:
+        """Regions (usable mentions; with listed, those in lists of places too) and partners (not in a list of
+        provinces) named in text[start:end]."""
         regions, partners = self._mentions_between(start, end)
-        return ({r[2] for r in regions if self._is_usable(r)},
+        return ({r[2] for r in regions if self._is_usable(r) or (listed and self._is_coordinated(r))},
                 {p[2] for p in partners if not self._in_list(p) and not self._in_brackets(p)})
 
     def count_region_mentions(self, start: int, end: int) -> int:

@@ -38,7 +38,7 @@ class Discourse:
     def __init__(self, ctx: DocumentContext, attributor: Attributor):
         self.ctx, self.attributor = ctx, attributor
         head_end = ctx.head_end
-        regions, partners = attributor.names_between(0, head_end)
+        regions, partners = attributor.names_between(0, head_end, listed=True)
         self.head_region = one_region(regions) if self._named_in_head(regions, head_end) else None
         self.head_partner = next(iter(partners)) if len(partners) == 1 else None
         self.head_speaks_of_xinjiang = bool(_xinjiang_cue().search(ctx.text, 0, head_end))

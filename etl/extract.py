@@ -99,7 +99,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
             "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
             "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
-            **_names(discourse, in_sentence, region_of(start, end, site), partner_of(start, end, site)),
+            "region": region_of(start, end, site), "partner": partner_of(start, end, site),
             "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
             "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
             "char_start": start, "char_end": end,
@@ -107,7 +107,10 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
     _describe(figures, ctx, year)
-    return resolve(figures, text)
+    figures = resolve(figures, text)
+    for figure in figures:               # after the repeats: two copies of a sentence are compared as written
+        figure.update(_names(discourse, ctx.sentence_at(figure["char_start"]), figure["region"], figure["partner"]))
+    return figures
 
 
 def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | None) -> None:
