@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from .context import DocumentContext, Sentence, Site
-from .lexicon import _lines, load_partners, load_regions, partner_role_patterns, words_regex
+from .lexicon import _lines, _rows, load_partners, load_regions, partner_role_patterns, words_regex
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
 YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})"
@@ -74,6 +74,19 @@ def _region_names() -> dict[str, str]:
 @lru_cache(maxsize=None)
 def _region_of_name() -> dict[str, str]:
     return {r["name"]: r["region"] for r in load_regions()}
+
+
+@lru_cache(maxsize=None)
+def _aid_command() -> re.Pattern:
+    return re.compile("|".join(_lines("aid_commands.txt")))
+
+
+@lru_cache(maxsize=None)
+def _aid_regions() -> dict[str, tuple[str, ...]]:
+    regions: dict[str, tuple[str, ...]] = {}
+    for row in _rows("aid_pairs.csv", ["partner", "region"]):
+        regions[row["partner"]] = regions.get(row["partner"], ()) + (row["region"],)
+    return regions
 
 
 @lru_cache(maxsize=None)
@@ -418,12 +431,27 @@ class Attributor:
         return ({r[2] for r in regions if self._is_usable(r) or (listed and self._is_coordinated(r))},
                 {p[2] for p in partners if not self._in_list(p) and not self._in_brackets(p)})
 
+    def command_region(self, start: int, end: int) -> str | None:
+        """The region of an aid command named in text[start:end] (深圳援疆前指 -> 喀什), when its partner
+        works in one region only (aid_pairs.csv)."""
+        for p_start, p_end, partner in self._mentions_between(start, end)[1]:
+            if _aid_command().match(self.ctx.text, p_end):
+                regions = _aid_regions().get(partner, ())
+                if len(regions) == 1:
+                    return regions[0]
+        return None
+
     def count_region_mentions(self, start: int, end: int) -> int:
         return sum(1 for r in self._mentions_between(start, end)[0] if self._is_usable(r))
 
-    def last_region(self, start: int, end: int) -> str | None:
-        regions = [r for r in self._mentions_between(start, end)[0] if self._is_usable(r)]
-        return regions[-1][2] if regions else None
+    def last_region(self, start: int, end: int) -> tuple[str | None, bool]:
+        """(region, found): the last region named in text[start:end] that may attribute, None when that last
+        one stands in a list of places (found then says a place was named, so no older subject applies)."""
+        regions = [r for r in self._mentions_between(start, end)[0] if self._is_usable(r) or self._is_coordinated(r)]
+        if not regions:
+            return None, False
+        last = regions[-1]
+        return (None if self._is_coordinated(last) else last[2]), True
 
     def last_partner(self, start: int, end: int) -> str | None:
         partners = [p for p in self._mentions_between(start, end)[1]

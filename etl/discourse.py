@@ -54,14 +54,19 @@ class Discourse:
 
     def names(self, sentence_start: int, sentence_end: int) -> tuple[str | None, str | None, bool, set[str]]:
         """(region, partner, whether the sentence names a region, the partners it names) of the discourse
-        before the sentence: the paragraph's last named subject, else the heading, else the head."""
+        before the sentence: an aid command in the sentence, else the paragraph's last named subject, else
+        the heading, else the head."""
         ctx, text = self.ctx, self.ctx.text
-        regions_here, partners_here = self.attributor.names_between(sentence_start, sentence_end)
+        regions_here, partners_here = self.attributor.names_between(sentence_start, sentence_end, listed=True)
         para_start, _ = ctx.paragraph_at(sentence_start)
         para_regions, para_partners = self.attributor.names_between(para_start, sentence_start)
         heading_region, heading_partner = self.attributor.heading_names(sentence_start)
-        region = (self.attributor.last_region(para_start, sentence_start) or heading_region
-                  or (self.head_region if para_start > 0 else None))
+        region = self.attributor.command_region(sentence_start, sentence_end)
+        if region is not None:           # an aid command acting in the sentence names its region
+            return region, None, False, partners_here
+        region, found = self.attributor.last_region(para_start, sentence_start)
+        if not found:
+            region = heading_region or self.head_region
         if _region_wide().search(text, sentence_start, sentence_end):
             region = None                # 全疆…, 自治区…: a figure of the whole region
         partner = None
