@@ -121,7 +121,8 @@ def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | Non
         figure.update(status=stated.status, basis=stated.basis, period_start=stated.period_start,
                       year=stated.year, year_source=stated.year_source, approx=stated.approx, fact_id=None)
         start = figure["char_start"]
-        before = text[max(figure["sentence_start"], start - 24, 0):start]
+        floor = max(figure["sentence_start"], start - 24, 0)
+        before = text[max(floor, *(text.rfind(ch, floor, start) + 1 for ch in "，,；;：:")):start]   # its clause
         figure["indicator"] = indicator_of(figure["metric"], figure["unit_norm"], figure["subject"], before)
 
 

@@ -36,6 +36,10 @@ def _rounds(hedged: float | None, exact: float | None) -> bool:
             and HEDGE_LOW <= hedged / exact <= HEDGE_HIGH)
 
 
+def _same_subject(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and (a in b or b in a)
+
+
 def subject_key(subject: str | None) -> str | None:
     """The counted thing without numbers, punctuation and leading time words (签约项目 of 这次，签约项目)."""
     if not subject:
@@ -63,10 +67,18 @@ class _Fact:
         return (exact or self.mentions)[0]
 
     def accepts(self, figure: dict) -> bool:
-        shown = self.shown()
+        """Whether figure states this fact (its key is the fact's key). From another document: the same value.
+        From a document that states the fact already: a hedged rounding of its value (突破600个 of 644个), or
+        the same value with the same wording of the subject (5家众创空间 and 5家离岸孵化器 are two facts)."""
         value = figure.get("value_norm")
-        if _same_value(value, shown.get("value_norm")):
-            return True
+        shown = self.shown()
+        doc = figure.get("doc_id")
+        same_doc = [m for m in self.mentions if m.get("doc_id") == doc]
+        if not same_doc:
+            return _same_value(value, shown.get("value_norm"))
+        if _same_value(value, shown.get("value_norm")) and figure.get("approx") == shown.get("approx"):
+            subject = subject_key(figure.get("subject"))
+            return all(_same_subject(subject, subject_key(m.get("subject"))) for m in same_doc)
         if figure.get("approx") and not shown.get("approx"):
             return _rounds(value, shown.get("value_norm"))
         if shown.get("approx") and not figure.get("approx"):
