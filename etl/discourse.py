@@ -38,10 +38,14 @@ class Discourse:
     def __init__(self, ctx: DocumentContext, attributor: Attributor):
         self.ctx, self.attributor = ctx, attributor
         head_end = ctx.head_end
-        regions, partners = attributor.names_between(0, head_end, listed=True)
+        regions, partners = set(), set()
+        for start, end in ctx.head_lines:              # not its navigation and bylines
+            line_regions, line_partners = attributor.names_between(start, end, listed=True)
+            regions |= line_regions
+            partners |= line_partners
         self.head_region = one_region(regions) if self._named_in_head(regions, head_end) else None
         self.head_partner = next(iter(partners)) if len(partners) == 1 else None
-        self.head_speaks_of_xinjiang = bool(_xinjiang_cue().search(ctx.text, 0, head_end))
+        self.head_speaks_of_xinjiang = any(_xinjiang_cue().search(ctx.text, start, end) for start, end in ctx.head_lines)
 
     def _named_in_head(self, regions: set[str], head_end: int) -> bool:
         """Whether the head's one region is its subject: named in a title line, or again and again."""

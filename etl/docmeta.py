@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 
-from .lexicon import _lines
+from .lexicon import title_skip_regex
 from .normalize import LIST_MARKER
 
 YEAR_MENTION = re.compile(r"(?<![\d〔\[［﹝])((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})\s*年(?!代)")
@@ -25,11 +24,6 @@ DATELINE_LINES = 12
 FILE_NAME_YEAR_GAP = 2      # a file named for year N whose text mostly names years this far off is dated N
 
 
-@lru_cache(maxsize=None)
-def _title_skip() -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in _lines("title_skip.txt")))
-
-
 def _head_lines(text: str, n: int) -> list[str]:
     return [ATTACHMENT.sub("", l.strip()) for l in text.split("\n") if l.strip()][:n]
 
@@ -37,7 +31,7 @@ def _head_lines(text: str, n: int) -> list[str]:
 def infer_title(text: str, fallback: str) -> str:
     """The first short line that is not a list item or a sentence; else the first heading without its list
     marker (一、重大科技政策的制定与实施); else the first line, cut."""
-    skip = _title_skip()
+    skip = title_skip_regex()
     lines = [l for l in _head_lines(text, 8) if l and not SKIP_TITLE.match(l) and not skip.match(l)][:5]
     for line in lines:
         if len(line) <= 40 and not LIST_MARKER.match(line) and not line.endswith(SENTENCE_END):

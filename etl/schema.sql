@@ -41,8 +41,8 @@ CREATE TABLE figures (
     sentence_start INTEGER,
     char_start  INTEGER NOT NULL,
     char_end    INTEGER NOT NULL,
-    status      VARCHAR NOT NULL,
-    basis       VARCHAR NOT NULL,
+    status      VARCHAR NOT NULL DEFAULT 'actual',
+    basis       VARCHAR NOT NULL DEFAULT 'flow',
     period_start INTEGER,
     indicator   VARCHAR,
     fact_id     INTEGER
