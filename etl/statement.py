@@ -15,11 +15,13 @@ from functools import lru_cache
 import yaml
 
 from .context import DocumentContext
+from .indicators import unit_family
 from .paths import LEXICON_DIR
 from .years import SPAN, YEAR_SINCE, year_value
 
 CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
 OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
+STOCK_NOUN_CHARS = 8      # characters after a count that hold its noun (12个受援地州)
 
 
 @lru_cache(maxsize=None)
@@ -50,7 +52,7 @@ class Describer:
     def __init__(self, ctx: DocumentContext, writing_year: int | None):
         self.ctx, self.writing_year = ctx, writing_year
         self._markers, self._marker_starts = self._period_markers()
-        self._previous: tuple[int, str, str] | None = None   # (sentence start, status, basis) of the figure before
+        self._previous: tuple | None = None    # (sentence start, status, basis, reason, unit family) of the last figure
 
     def _period_markers(self) -> tuple[list[tuple[int, str | None]], list[int]]:
         """(position, period) where the text opens a period: 'year' (a review of W-1), 'term' (a review of
@@ -86,16 +88,25 @@ class Describer:
         previous = self._previous
         same_sentence = previous is not None and previous[0] == sentence_start
 
+        stock_noun = bool(cues["stock_subjects"].search(_noun_after(text, end)[:STOCK_NOUN_CHARS]))
         basis, reason = _basis(figure, near, text[end:end + 6])
+        family = unit_family(figure.get("unit_norm"))
         if basis is None:
-            listed = same_sentence and (clause_start < start - CLAUSE_CHARS or not cues["clause_verbs"].search(near)
-                                        or cues["list_openers"].match(text, clause_start))
-            basis, reason = (previous[2], previous[3]) if listed else (_default_basis(figure, period), "default")
+            listed = same_sentence and previous[4] == family and (
+                clause_start < start - CLAUSE_CHARS or not cues["clause_verbs"].search(near)
+                or cues["list_openers"].match(text, clause_start))
+            basis, reason = ((previous[2], previous[3]) if listed
+                             else (_default_basis(figure, _noun_after(text, end), period), "default"))
+        if basis in ("flow", "level") and cues["stock_opening"].search(before):
+            # 截至2018年，全疆入网登记科技型企业20450家 (a level); 截至目前，签订了11个项目 (summed to date)
+            basis = "level" if basis == "level" or reason == "default" or stock_noun else "cumulative"
+            reason = "stock"
         span = _last_match(SPAN, before)
         since = _last_match(YEAR_SINCE, before)
         named = _last_match(cues["period_names"], before)
         summed = span or since or named or cues["cumulative"].search(before)
-        if basis == "flow" and (summed or (period == "term" and reason != "subject")):
+        if basis == "flow" and (summed or (period == "term" and reason != "subject")) and not (
+                stock_noun and reason in ("default", "stock")):
             basis = "cumulative"             # 累计…, 2016年以来…, the 十四五 review's actions
         elif basis == "level" and period == "term" and cues["term_actions"].fullmatch(reason):
             basis = "cumulative"             # 建成…个 over the five years
@@ -121,7 +132,7 @@ class Describer:
         if (status == "actual" and not approx and same_sentence and previous[1] == "planned"
                 and not cues["clause_verbs"].search(text, clause_start, start)):
             status = "planned"               # 计划实施项目9个，总投资10907.64万元: the plan's next item
-        self._previous = (sentence_start, status, basis, reason)
+        self._previous = (sentence_start, status, basis, reason, family)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
 
 
@@ -142,6 +153,11 @@ def _period_of(line: str, whole: bool) -> str | None:
 
 def _clause_start(text: str, floor: int, pos: int) -> int:
     return max([text.rfind(ch, floor, pos) for ch in "，,；;：:"] + [floor - 1]) + 1
+
+
+def _noun_after(text: str, end: int) -> str:
+    """The words after a figure up to the clause's end (its counted noun: 12个受援地州)."""
+    return text[end:_clause_end(text, end, end + 12)]
 
 
 def _clause_end(text: str, pos: int, ceiling: int) -> int:
@@ -186,15 +202,15 @@ def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _default_basis(figure: dict, period: str | None) -> str:
-    unit = figure.get("unit_norm") or ""
-    if period in ("year", "term") or unit in ("万元", "万美元") or cues_flow_unit(unit):
+def _default_basis(figure: dict, after: str, period: str | None) -> str:
+    """A figure with no word of flow or level: a level when it counts things that stand (the noun after it,
+    or its subject), else a flow."""
+    if period in ("year", "term"):
         return "flow"
-    return "level"
-
-
-def cues_flow_unit(unit: str) -> bool:
-    return _cues()["flow_units"].fullmatch(unit) is not None
+    stock = _cues()["stock_subjects"]
+    if stock.search(after[:STOCK_NOUN_CHARS]) or stock.search(figure.get("subject") or ""):
+        return "level"
+    return "flow"
 
 
 def _status(earlier: str, clause: str, clause_after: str, year: int | None, writing_year: int | None,
