@@ -21,6 +21,7 @@ from .years import SPAN, YEAR_SINCE, year_value
 
 CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
 OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
+CHANGE_CHARS = 8          # a change word (增长, 提高) this close before a number makes it a change
 STOCK_NOUN_CHARS = 8      # characters after a count that hold its noun (12个受援地州)
 
 
@@ -89,7 +90,7 @@ class Describer:
         same_sentence = previous is not None and previous[0] == sentence_start
 
         stock_noun = bool(cues["stock_subjects"].search(_noun_after(text, end)[:STOCK_NOUN_CHARS]))
-        basis, reason = _basis(figure, near, text[end:end + 6])
+        basis, reason = _basis(figure, near, text[end:_clause_end(text, end, end + 20)])
         family = unit_family(figure.get("unit_norm"))
         if basis is None:
             listed = same_sentence and previous[4] == family and (
@@ -177,23 +178,26 @@ def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
     of flow or level (then it shares the basis of the figure before it in its sentence, see describe)."""
     cues = _cues()
     unit = figure.get("unit_norm") or ""
-    tail = near[-8:]
-    change = _last_match(cues["change_before"], tail)
+    change = _last_match(cues["change_before"], near)
+    if change is not None and change.end() < len(near) - CHANGE_CHARS:
+        change = None                    # a change word must stand right before the number
     if unit == "%" or unit.endswith("百分点") or unit == "倍":
         if unit != "%" or cues["change_after"].search(after):
             return "change", "change"
-        if change is not None and not cues["change_to"].match(tail, change.end()):
+        if change is not None and not cues["change_to"].match(near, change.end()):
             return "change", change.group()
         return "share", "share"
     if cues["change_after"].search(after):
         return "change", "change"
-    if change is not None and not cues["change_to"].match(tail, change.end()):
+    if change is not None and not cues["change_to"].match(near, change.end()):
         return "change", change.group()
     subject = figure.get("subject") or ""
     if cues["level_subjects"].search(subject):
         return "level", "subject"
     if cues["flow_subjects"].search(subject) and not cues["level_subjects"].search(near):
         return "flow", "subject"
+    if cues["level_after"].search(after):
+        return "level", "level_after"
     level, flow = _last_match(cues["level_before"], near), _last_match(cues["flow_verbs"], near)
     if level is not None and (flow is None or level.end() > flow.end()):
         return "level", level.group()
