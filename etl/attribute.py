@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from .context import DocumentContext, Sentence, Site
-from .lexicon import _lines, load_partners, load_regions, partner_role_patterns, words_regex
+from .lexicon import _lines, _rows, load_partners, load_regions, partner_role_patterns, words_regex
 
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
 YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})"
@@ -31,6 +31,7 @@ _RELATIVE_NOT_AFTER = re.compile("[比较与同]")
 # a character every relative year word holds (年): a sentence without it has none
 _RELATIVE_CHAR = "年" if all("年" in word for word in RELATIVE_YEAR) else ""
 DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
+EVENT_BEFORE = re.compile(r"在(?:新疆)?.?$")
 EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
 COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
 # a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
@@ -45,6 +46,15 @@ SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 
 
 REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
+# a place joined to the next by 和/、/及/与 (its own suffix skipped), or to the one before
+COORDINATED_AFTER = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)")
+COORDINATED_BEFORE = re.compile(r"(?:和|、|及|与|以及)$")
+PLACE_SUFFIXES = ("", "地区", "州", "市", "县", "区")
+COORDINATION_WINDOW = 60
+QUALIFIER = re.compile(r"新疆维吾尔自治区|新疆")        # 新疆生产建设兵团, 新疆巴州: part of the next name
+QUALIFIER_END = re.compile(r"(?:新疆维吾尔自治区|新疆)$")
+WHOLE_REGION = re.compile(r"新疆|自治区|全疆|全区|兵团")
+WHOLE_REGION_END = re.compile(r"(?:新疆|自治区|全疆|全区|兵团)$")
 
 
 @lru_cache(maxsize=None)
@@ -64,6 +74,19 @@ def _region_names() -> dict[str, str]:
 @lru_cache(maxsize=None)
 def _region_of_name() -> dict[str, str]:
     return {r["name"]: r["region"] for r in load_regions()}
+
+
+@lru_cache(maxsize=None)
+def _aid_command() -> re.Pattern:
+    return re.compile("|".join(_lines("aid_commands.txt")))
+
+
+@lru_cache(maxsize=None)
+def _aid_regions() -> dict[str, tuple[str, ...]]:
+    regions: dict[str, tuple[str, ...]] = {}
+    for row in _rows("aid_pairs.csv", ["partner", "region"]):
+        regions[row["partner"]] = regions.get(row["partner"], ()) + (row["region"],)
+    return regions
 
 
 @lru_cache(maxsize=None)
@@ -161,7 +184,8 @@ class Attributor:
             text = self.ctx.text
             usable = self._usable[start] = (not self._is_event_place(text, start, end)
                                             and not self._is_counterparty(text, start, end)
-                                            and not self.ctx.in_title(start, end))
+                                            and not self.ctx.in_title(start, end)
+                                            and not self._is_coordinated(mention))
         return usable
 
     def _is_partner(self, mention: tuple[int, int, str]) -> bool:
@@ -177,7 +201,47 @@ class Attributor:
         before = text[max(0, start - 2):start]
         if before.endswith("本报") or DATELINE_AFTER.match(text, end):
             return True
-        return "在" in before and bool(EVENT_AFTER.match(text[end:end + 20]))
+        return bool(EVENT_BEFORE.search(text, max(0, start - 4), start)) and bool(EVENT_AFTER.match(text[end:end + 20]))
+
+    def _is_coordinated(self, mention: tuple[int, int, str]) -> bool:
+        """巴州和二师, 自治区和兵团, 昌吉州和新疆生产建设兵团六师、十二师: a place in a list of places that are
+        not all one region (or that holds Xinjiang as a whole) names no one region."""
+        text, (start, end, region) = self.ctx.text, mention
+        lo, hi = max(0, start - COORDINATION_WINDOW), min(len(text), end + COORDINATION_WINDOW)
+        mentions = [m for m in _region_regex().finditer(text, lo, hi)]
+        regions, whole = {region}, False
+        index = next((i for i, m in enumerate(mentions) if m.start() == start), None)
+        if index is None:
+            return False
+        for step in (-1, 1):             # walk the list to the left, then to the right
+            i, (left_end, right_start) = index, (start, end)
+            while True:
+                if step == 1:
+                    joint = COORDINATED_AFTER.match(text, right_start)
+                    pos = joint.end() if joint else right_start
+                    qualifier = QUALIFIER.match(text, pos)
+                    named = qualifier.end() if qualifier else pos
+                    nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+                    if joint and (nxt is None or nxt.start() != named) and WHOLE_REGION.match(text, pos):
+                        whole = True     # 喀什和新疆, 昌吉州和自治区
+                    if nxt is None or nxt.start() != named or (joint is None and named != right_start):
+                        break
+                    regions.add(_region_of_name()[nxt.group()])
+                    i, right_start = i + 1, nxt.end()
+                else:
+                    qualifier = QUALIFIER_END.search(text, max(0, left_end - 9), left_end)
+                    pos = qualifier.start() if qualifier else left_end
+                    joint = COORDINATED_BEFORE.search(text, max(0, pos - 3), pos)
+                    if joint:
+                        pos = joint.start()
+                        if WHOLE_REGION_END.search(text, max(0, pos - 6), pos):
+                            whole = True
+                    prv = mentions[i - 1] if i > 0 else None
+                    if prv is None or text[prv.end():pos] not in PLACE_SUFFIXES or (joint is None and qualifier):
+                        break
+                    regions.add(_region_of_name()[prv.group()])
+                    i, left_end = i - 1, prv.start()
+        return whole or len(regions) > 1
 
     @staticmethod
     def _is_counterparty(text: str, start: int, end: int) -> bool:
@@ -213,8 +277,8 @@ class Attributor:
     def heading_names(self, start: int) -> tuple[str | None, str | None]:
         """Region and partner of the section heading above start (only the nearest heading counts)."""
         index = self.ctx.heading_index(start)
-        if index < 0:
-            return None, None
+        if index < 0 or self.ctx.headings[index].start < self.ctx.head_end:
+            return None, None            # no heading, or the headline's (etl/discourse.py reads the head)
         names = self._heading_names.get(index)
         if names is None:
             names = self._heading_names[index] = self._names_of_heading(self.ctx.headings[index])
@@ -352,3 +416,55 @@ class Attributor:
         if names is None:
             names = sentence.heading_names = self.heading_names(sentence.start)
         return names
+
+    # Discourse lookups (etl/discourse.py): names in a stretch of text rather than in one sentence.
+
+    def _mentions_between(self, start: int, end: int) -> tuple[list, list]:
+        if start >= end:
+            return [], []
+        return self._find(start, end)
+
+    def names_between(self, start: int, end: int, listed: bool = False) -> tuple[set[str], set[str]]:
+        """Regions (usable mentions; with listed, those in lists of places too) and partners (not in a list of
+        provinces) named in text[start:end]."""
+        regions, partners = self._mentions_between(start, end)
+        return ({r[2] for r in regions if self._is_usable(r) or (listed and self._is_coordinated(r))},
+                {p[2] for p in partners if not self._in_list(p) and not self._in_brackets(p)})
+
+    def command_region(self, start: int, end: int) -> str | None:
+        """The region of an aid command named in text[start:end] (深圳援疆前指 -> 喀什), when its partner
+        works in one region only (aid_pairs.csv)."""
+        for p_start, p_end, partner in self._mentions_between(start, end)[1]:
+            if _aid_command().match(self.ctx.text, p_end):
+                regions = _aid_regions().get(partner, ())
+                if len(regions) == 1:
+                    return regions[0]
+        return None
+
+    def count_region_mentions(self, start: int, end: int) -> int:
+        return sum(1 for r in self._mentions_between(start, end)[0] if self._is_usable(r))
+
+    def last_region(self, start: int, end: int) -> tuple[str | None, bool]:
+        """(region, found): the last region named in text[start:end] that may attribute, None when that last
+        one stands in a list of places (found then says a place was named, so no older subject applies)."""
+        regions = [r for r in self._mentions_between(start, end)[0] if self._is_usable(r) or self._is_coordinated(r)]
+        if not regions:
+            return None, False
+        last = regions[-1]
+        return (None if self._is_coordinated(last) else last[2]), True
+
+    def last_partner(self, start: int, end: int) -> str | None:
+        partners = [p for p in self._mentions_between(start, end)[1]
+                    if not self._in_list(p) and not self._in_brackets(p)]
+        return partners[-1][2] if partners else None
+
+    def _in_brackets(self, mention: tuple[int, int, str]) -> bool:
+        """新疆离岸（大连）创新基地: a place in brackets qualifies a name."""
+        text, (start, end, _) = self.ctx.text, mention
+        return start > 0 and text[start - 1] in "（(" and text[end:end + 1] in "）)"
+
+    def _in_list(self, mention: tuple[int, int, str]) -> bool:
+        """北京、广东、上海等: a province inside a list names no one partner."""
+        text, (start, end, _) = self.ctx.text, mention
+        after = text[end:end + 2]
+        return (start > 0 and text[start - 1] == "、") or after[:1] == "、" or after[1:2] == "、"

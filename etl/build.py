@@ -23,6 +23,7 @@ from tqdm import tqdm
 from . import __version__
 from .docmeta import infer_title, infer_year
 from .extract import FIGURE_COLUMNS, figures_of_document
+from .factstore import write_facts, write_indicators
 from .lexicon import load_metrics
 from .normalize import normalize_text
 from .paths import DB_PATH, RAW_DIR, SCHEMA_SQL
@@ -31,7 +32,8 @@ from .read import MANIFEST, RawDocument, discover, display_name, manifest_key, r
 DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
                "sha256", "source", "text", "status", "error", "duplicate_of"]
 _TYPES = {"year": pa.int32(), "n_chars": pa.int32(), "n_figures": pa.int32(), "conflict_group": pa.int32(),
-          "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(), "value": pa.float64(),
+          "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(),
+          "period_start": pa.int32(), "fact_id": pa.int32(), "value": pa.float64(),
           "value_max": pa.float64(), "value_norm": pa.float64(), "value_max_norm": pa.float64(),
           "approx": pa.bool_(), "conflict": pa.bool_()}
 DOC_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in DOC_COLUMNS])
@@ -266,6 +268,7 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     metrics = load_metrics()
     con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)",
                     [(m["metric"], m["label_zh"], m["label_en"], m["core"], m["description"]) for m in metrics])
+    write_indicators(con)
 
 
 def _insert(con, table: str, frame: pa.Table) -> None:
@@ -449,9 +452,10 @@ def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, prog
                 doc_rows, doc_chars = [], 0
         _flush_figures(con, pending, next_id)
         _flush_documents(con, doc_rows)
+        counts["facts"] = write_facts(con)
         n_rows = counts["documents"] + len(problem_rows)
         info = {"raw_dir": str(raw_dir), "etl_version": __version__, "n_documents": n_rows,
-                "n_figures": counts["figures"], "n_problem_files": counts["errors"],
+                "n_figures": counts["figures"], "n_facts": counts["facts"], "n_problem_files": counts["errors"],
                 "n_duplicates": counts["duplicates"], "manifest_warnings": "\n".join(manifest_problems)}
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in info.items()])
         con.execute("CHECKPOINT")

@@ -23,6 +23,8 @@ PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该�
                           r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|一家企业|该家企业")
 PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
 TRAINING = re.compile(r"培训|培养|培育|引进|进修|研修|轮训")
+# people sent to study (选派117名干部到…学习): trainees by what follows them in the clause
+TRAINING_AFTER = re.compile(r"^[^，。；]{0,24}?(?:学习|培训|进修|研修|深造|挂职|跟岗)")
 PERSON_RESULT = re.compile(r"就业|脱贫|受益|增收|参观|惠及|带动")
 ENTITY_SPAN = 100     # ENTITY_START matches at most 1+40+1+2 characters: a longer paragraph needs no more text
 CASE_HEADING = re.compile(r"典型案例|案例|典型经验|示范项目|项目介绍|企业风采")
@@ -35,6 +37,8 @@ ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目
 # re skips ahead to the candidates): one pass finds the first cue of either kind, the longest at its position.
 _PROJECT_WORDS = frozenset(PROJECT_CUES.pattern.split("|"))
 _CUES = re.compile(words_regex(dict.fromkeys([*PROJECT_CUES.pattern.split("|"), *PROGRAM_CUES.pattern.split("|")], "")))
+# hedge words right before the number (约 only where it is no word's end: 签约, 合约)
+HEDGE_TAIL = re.compile(r"(?:近|(?<![签合条预制节])约|超过|超|突破|高达|多达|达到|达|逾)+$")
 LIST_TAIL = re.compile(r"\d[^、]*、[^、]*$")
 
 
@@ -70,9 +74,11 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
     leading = LEADING_TIME.match(before)
     if leading:
         before = before[leading.end():]
-    before = before.rstrip("近约超过突破达逾")
+    before = HEDGE_TAIL.sub("", before)
     if family == "person":               # 96人参加培训: for people the verb after the number says what they are
         after = text[end:min(clause_end, end + 12)]
+        if TRAINING_AFTER.match(text[end:clause_end]):
+            return "trainees", _subject_before(before) or after[:16]
     else:
         after = text[end:min(site.after_end, end + 20)]   # to the first stop word or digit
         word = _STOP_WORDS.search(after)
@@ -110,7 +116,7 @@ def classify(ctx: DocumentContext, start: int, end: int, kind: str | None,
         earlier = _keywords(family, text[max(site.sentence_start, clause_start - 3 * WINDOW):clause_start])
         if earlier:
             return earlier[-1][3], earlier[-1][2]
-    return ("investment" if family == "money" else "other"), (before[-16:] or after[:16] or None)
+    return "other", (before[-16:] or after[:16] or None)     # money that says nothing of projects is not investment
 
 
 def _subject_before(before: str) -> str:

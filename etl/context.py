@@ -9,6 +9,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from .lexicon import title_skip_regex
+
 SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$)")
 # what ends a SENTENCE match: [。！？!?]+[”’」』"]?|\n, opening on one character class so that re skips ahead
 _SENTENCE_END = re.compile(r"[。！？!?\n](?:(?<=[。！？!?])[。！？!?]*[”’」』\"]?)?")
@@ -21,6 +23,10 @@ _HEADING_PUNCT = re.compile("[。；;！？，]")      # sentence punctuation: a
 _UNPUNCTUATED_LINE = re.compile("\n([^\n。；;！？，]++)(?![^\n])")
 TITLE = re.compile(r"《[^《》\n]{0,80}》")
 TITLE_MAX = 82                      # characters of the longest TITLE
+HEAD_LINES = 6            # the headline, subtitle, dateline and lead are within the first lines
+HEAD_CHARS = 600
+LEAD_CHARS = 40           # a line of running text this long is the lead
+_NUMBERED = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|第[一二三四五六七八九十\d]{1,3}[章节篇])")
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
 _CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
 _LONG_BREAK = re.compile("[" + re.escape(SENTENCE_BREAK) + "]")
@@ -68,6 +74,7 @@ class DocumentContext:
     def __init__(self, text: str):
         self.text = text
         self._headings: list[Span] | None = None
+        self._head_end: int | None = None
         self._sentences: dict[int, Sentence] = {}    # by start
         self._last: Sentence | None = None       # figures come in text order: mostly the same sentence again
         self._reversed: str | None = None        # the text backwards, to search back from a position
@@ -92,6 +99,37 @@ class DocumentContext:
             self._headings = headings
             self._heading_starts = [h.start for h in headings]
         return self._headings
+
+    @property
+    def head_lines(self) -> list[tuple[int, int]]:
+        """(start, end) of the head's lines that are not furniture (see head_end)."""
+        self.head_end
+        return self._head_lines
+
+    @property
+    def head_end(self) -> int:
+        """End of the document's head: its headline, subtitle, dateline and lead, that is the lines up to the
+        first paragraph of running text (at most HEAD_LINES lines, HEAD_CHARS characters), never past a
+        numbered section heading (一、, （一）, 第九章). Headings inside it are the headline's, not a section's."""
+        if self._head_end is None:
+            text, end, lines = self.text, 0, 0
+            furniture = title_skip_regex()
+            self._head_lines = []
+            while lines < HEAD_LINES and end < len(text):
+                nxt = text.find("\n", end)
+                nxt = len(text) if nxt < 0 else nxt
+                line_start, line = end, text[end:nxt].strip()
+                if _NUMBERED.match(line) or end >= HEAD_CHARS:
+                    break
+                end = min(nxt + 1, len(text))
+                if not line or furniture.match(line):
+                    continue             # site navigation, bylines: not counted
+                lines += 1
+                self._head_lines.append((line_start, nxt))
+                if len(line) >= LEAD_CHARS and _HEADING_PUNCT.search(line):
+                    break                # the lead
+            self._head_end = end
+        return self._head_end
 
     @staticmethod
     def _is_heading(line: str) -> bool:

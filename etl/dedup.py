@@ -131,7 +131,7 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
     for fig, left in zip(figures, _lefts(text, [fig["char_start"] for fig in figures])):
         metric, value, year = fig["metric"], fig["value_norm"], fig["year"]
         value_key = (metric, value)
-        facts_key = (metric, value, year, fig["region"])
+        facts_key = (metric, value, year, fig["region"], fig.get("status"))
         rank = n_of_value.get(value_key, 0)
         same_facts = by_facts.get(facts_key)
         if same_facts and _repeats(fig, left, right_of, same_facts, rank - RECENT, text):
@@ -142,7 +142,9 @@ def resolve(figures: list[dict], text: str) -> list[dict]:
             same_left = by_left.get(left_key)
             if same_left:
                 for _, earlier, _ in same_left[-RECENT:]:
-                    if (earlier["year"] == year and earlier["value_norm"] != value and
+                    if (earlier["year"] == year and earlier["value_norm"] != value
+                            and earlier["sentence_start"] != fig["sentence_start"]     # 分别增长6%、7.5%
+                            and earlier.get("status") == fig.get("status") and earlier.get("basis") == fig.get("basis") and
                             # (both tests are pure: the cheap one first)
                             ((_ends_sentence(text, earlier) and _ends_sentence(text, fig))
                              or _similar(right_of(fig), right_of(earlier)))):

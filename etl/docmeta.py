@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .lexicon import title_skip_regex
 from .normalize import LIST_MARKER
 
 YEAR_MENTION = re.compile(r"(?<![\d〔\[［﹝])((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})\s*年(?!代)")
@@ -12,27 +13,46 @@ _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "0012345678
 PLAN_AFTER = re.compile(r"[，,]?\s*(?:将|计划|预计|力争|争取|拟|要)")
 PLAN_BEFORE = re.compile(r"(?:到|至|于|计划|力争|预计|争取|面向)$")
 SKIP_TITLE = re.compile(r"^(附件|附表)\s*\d*$")
+ATTACHMENT = re.compile(r"^(?:附件|附表)\s*\d{1,3}?(?=(?:19|20)\d{2}年|\D|$)\s*[:：]?\s*")   # 附件8 opening a line
+CHAPTER = re.compile(r"^第[一二三四五六七八九十百\d]+[章篇编]")
+SENTENCE_END = ("。", "；", ";", "！", "？")
+# when the document was written: a dateline (——2026年1月27日在…会议上), a publication line (时间：2026-02-12,
+# 来源:河北新闻网 2014-09-16), a date standing on its own line near the top
+DATELINE = re.compile(r"(?:^——|发布时间|发布日期|时间|日期|来源)[^\n]{0,30}?((?:19|20)\d{2})\s*(?:年\s*\d{1,2}\s*月|[-/.]\d{1,2}[-/.])"
+                      r"|^\s*((?:19|20)\d{2})\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|-\d{1,2}-\d{1,2})[\s\d:时分秒]*$")
+DATELINE_LINES = 12
+FILE_NAME_YEAR_GAP = 2      # a file named for year N whose text mostly names years this far off is dated N
+
+
+def _head_lines(text: str, n: int) -> list[str]:
+    return [ATTACHMENT.sub("", l.strip()) for l in text.split("\n") if l.strip()][:n]
 
 
 def infer_title(text: str, fallback: str) -> str:
-    lines = [l.strip() for l in text.split("\n") if l.strip()][:5]
+    """The first short line that is not a list item or a sentence; else the first heading without its list
+    marker (一、重大科技政策的制定与实施); else the first line, cut."""
+    skip = title_skip_regex()
+    lines = [l for l in _head_lines(text, 8) if l and not SKIP_TITLE.match(l) and not skip.match(l)][:5]
     for line in lines:
-        if SKIP_TITLE.match(line):
-            continue
-        if len(line) <= 40 and not LIST_MARKER.match(line):
+        if len(line) <= 40 and not LIST_MARKER.match(line) and not line.endswith(SENTENCE_END):
             return line
     for line in lines:
-        if not SKIP_TITLE.match(line):
-            return line[:40]
-    return fallback
+        if LIST_MARKER.match(line) and len(line) <= 40 and not line.endswith(SENTENCE_END):
+            return line if CHAPTER.match(line) else (LIST_MARKER.sub("", line, count=1).strip() or line)
+    return lines[0][:40] if lines else fallback
 
 
 def infer_year(text: str, file_name: str = "") -> tuple[int | None, str | None]:
-    """(year, source): a year in the title lines wins, else the most frequent year mentioned (latest on ties)."""
-    head = [l for l in text.split("\n")[:3] if len(l.strip()) <= 60]
-    for line in head:
-        m = TITLE_YEAR.search(line)
-        if m and not LIST_MARKER.match(line.strip()):
+    """(year, source): the year the document was written, from a dateline near the top ("dateline"), a year
+    in its title lines ("title"), else the most frequent year it mentions ("text", latest on ties) unless the
+    file is named for a year far from that ("file_name")."""
+    for line in _head_lines(text, DATELINE_LINES):
+        m = DATELINE.search(line)
+        if m:
+            return int(m.group(1) or m.group(2)), "dateline"
+    for line in _head_lines(text, 3):
+        m = TITLE_YEAR.search(line) if len(line) <= 60 else None
+        if m and not LIST_MARKER.match(line):
             return int(m.group(1).translate(_CN_YEAR_DIGITS)), "title"
     counts: Counter = Counter()
     for m in YEAR_MENTION.finditer(text):
@@ -43,6 +63,8 @@ def infer_year(text: str, file_name: str = "") -> tuple[int | None, str | None]:
     named = TITLE_YEAR.search(file_name)
     if counts:
         best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if named and (best[0] > int(named.group(1)) or int(named.group(1)) - best[0] >= FILE_NAME_YEAR_GAP):
+            return int(named.group(1)), "file_name"
         if best[1] >= 1 or not named:
             return best[0], "text"
     if named:

@@ -8,14 +8,19 @@ from .attribute import Attributor
 from .classify import classify, scope_of
 from .context import DocumentContext, Site
 from .dedup import resolve
+from .discourse import Discourse
 from .docmeta import infer_year
+from .facts import link_facts
+from .indicators import indicator_of
 from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
+from .statement import Describer
 from .tables import table_cells
 
 FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
-                  "text", "sentence", "sentence_start", "char_start", "char_end"]
+                  "text", "sentence", "sentence_start", "char_start", "char_end",
+                  "status", "basis", "period_start", "indicator", "fact_id"]
 NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
@@ -74,6 +79,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     for start, end in table_spans:
         mask[start:end] = b"\x01" * (end - start)
     year_of, region_of, partner_of = attributor.year, attributor.region, attributor.partner
+    discourse = Discourse(ctx, attributor)
     for q in scan(text, mask):
         site = _is_figure(q, ctx)
         if site is None:
@@ -100,7 +106,36 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
         })
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
-    return resolve(figures, text)
+    _describe(figures, ctx, year)
+    figures = resolve(figures, text)
+    for figure in figures:               # after the repeats: two copies of a sentence are compared as written
+        figure.update(_names(discourse, ctx.sentence_at(figure["char_start"]), figure["region"], figure["partner"]))
+    return figures
+
+
+def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | None) -> None:
+    """Status, basis, period and the year a look-back describes; the catalogue indicator."""
+    describer, text = Describer(ctx, writing_year), ctx.text
+    for figure in figures:
+        stated = describer.describe(figure)
+        figure.update(status=stated.status, basis=stated.basis, period_start=stated.period_start,
+                      year=stated.year, year_source=stated.year_source, approx=stated.approx, fact_id=None)
+        start = figure["char_start"]
+        floor = max(figure["sentence_start"], start - 24, 0)
+        before = text[max(floor, *(text.rfind(ch, floor, start) + 1 for ch in "，,；;：:")):start]   # its clause
+        figure["indicator"] = indicator_of(figure["metric"], figure["unit_norm"], figure["subject"], before)
+
+
+def _names(discourse: Discourse, sentence, region: str | None, partner: str | None) -> dict:
+    """Region and partner of a figure: its sentence's, else the discourse's (paragraph, heading, headline)."""
+    d_region, d_partner, names_region, named_partners = discourse.names(sentence.start, sentence.end)
+    if region is None and not names_region:
+        region = d_region
+    if partner is None:                  # no partner acts in the sentence: the one it names, else the discourse's
+        partner = next(iter(named_partners)) if len(named_partners) == 1 else None if named_partners else d_partner
+    if partner is not None and not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
+        partner = None                   # a province's own figures in its own report
+    return {"region": region, "partner": partner}
 
 
 def extract_figures(text: str, year: int | None = None, file_name: str = "") -> list[dict]:
@@ -110,7 +145,9 @@ def extract_figures(text: str, year: int | None = None, file_name: str = "") -> 
     normalised = normalize_text(text)
     if year is None:
         year, _ = infer_year(normalised, file_name)
-    return figures_of_document(normalised, year)
+    figures = figures_of_document(normalised, year)
+    link_facts(figures)
+    return figures
 
 
 def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[dict]:

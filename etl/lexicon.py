@@ -114,3 +114,9 @@ def words_regex(words: dict[str, str]) -> str:
             branches.append(node[None])
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return build(trie)
+
+
+@lru_cache(maxsize=None)
+def title_skip_regex() -> re.Pattern:
+    """Lines near the top of a document that are never its title nor its head (navigation, bylines)."""
+    return re.compile("|".join(f"(?:{p})" for p in _lines("title_skip.txt")))

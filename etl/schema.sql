@@ -40,7 +40,12 @@ CREATE TABLE figures (
     sentence    VARCHAR NOT NULL,
     sentence_start INTEGER,
     char_start  INTEGER NOT NULL,
-    char_end    INTEGER NOT NULL
+    char_end    INTEGER NOT NULL,
+    status      VARCHAR NOT NULL DEFAULT 'actual',
+    basis       VARCHAR NOT NULL DEFAULT 'flow',
+    period_start INTEGER,
+    indicator   VARCHAR,
+    fact_id     INTEGER
 );
 
 CREATE TABLE metrics (
@@ -49,6 +54,37 @@ CREATE TABLE metrics (
     label_en    VARCHAR,
     core        BOOLEAN,
     description VARCHAR
+);
+
+CREATE TABLE indicators (
+    indicator   VARCHAR PRIMARY KEY,
+    label_zh    VARCHAR NOT NULL,
+    metric      VARCHAR NOT NULL,
+    unit_family VARCHAR NOT NULL,
+    definition  VARCHAR NOT NULL,
+    additive    BOOLEAN NOT NULL,
+    subjects    VARCHAR,
+    sort_order  INTEGER
+);
+
+CREATE TABLE facts (
+    fact_id     INTEGER PRIMARY KEY,
+    indicator   VARCHAR,
+    subject     VARCHAR,
+    metric      VARCHAR NOT NULL,
+    year        INTEGER,
+    period_start INTEGER,
+    region      VARCHAR,
+    partner     VARCHAR,
+    status      VARCHAR NOT NULL,
+    basis       VARCHAR NOT NULL,
+    value_norm  DOUBLE,
+    unit_norm   VARCHAR,
+    approx      BOOLEAN NOT NULL,
+    conflict    BOOLEAN NOT NULL,
+    n_mentions  INTEGER NOT NULL,
+    n_documents INTEGER NOT NULL,
+    figure_id   INTEGER NOT NULL
 );
 
 CREATE TABLE build_info (
@@ -87,6 +123,33 @@ FROM metrics m
 CROSS JOIN (SELECT DISTINCT year FROM documents WHERE status = 'ok' AND year IS NOT NULL) d
 LEFT JOIN figures f ON f.metric = m.metric AND f.year = d.year
 GROUP BY ALL;
+
+-- Sums that mean something: only facts of an additive indicator, of one status, of basis flow and without a
+-- conflict, over disjoint places: regions (facts naming a region and no partner) or partners (facts naming a
+-- partner and no region), each place with exactly one such fact (a place with two facts of the indicator in a
+-- year, a total and its part, say, is left out and counted in n_left_out). Cumulative, level, change and share
+-- facts are never summed.
+CREATE VIEW fact_totals AS
+WITH summable AS (
+    SELECT f.indicator, f.unit_norm, f.status, f.year, f.value_norm, f.approx,
+           CASE WHEN f.partner IS NULL THEN 'region' ELSE 'partner' END AS dimension,
+           coalesce(f.region, f.partner) AS place
+    FROM facts f JOIN indicators i ON i.indicator = f.indicator
+    WHERE i.additive AND f.basis = 'flow' AND NOT f.conflict AND f.year IS NOT NULL
+      AND (f.region IS NULL) <> (f.partner IS NULL)
+), by_place AS (
+    SELECT indicator, unit_norm, status, year, dimension, place,
+           count(*) AS n, any_value(value_norm) AS value_norm, bool_or(approx) AS approx
+    FROM summable GROUP BY ALL
+)
+SELECT indicator, unit_norm, status, year, dimension,
+       count(*) FILTER (WHERE n = 1)                AS n_facts,
+       sum(value_norm) FILTER (WHERE n = 1)         AS total,
+       coalesce(bool_or(approx) FILTER (WHERE n = 1), false) AS any_approx,
+       count(*) FILTER (WHERE n > 1)                AS n_left_out
+FROM by_place
+GROUP BY ALL
+HAVING count(*) FILTER (WHERE n = 1) > 0;
 
 COMMENT ON TABLE documents IS 'One row per file found under the raw folder (loaded, duplicate, empty or unreadable), plus a row for a manifest.csv with bad rows and for a folder that could not be listed (its name ends in /).';
 COMMENT ON COLUMN documents.doc_id IS 'Stable id: first 12 hex digits of sha256 of the file path relative to the raw folder.';
@@ -128,6 +191,42 @@ COMMENT ON COLUMN figures.sentence IS 'The sentence of the normalised text the f
 COMMENT ON COLUMN figures.sentence_start IS 'Offset of the sentence in documents.text.';
 COMMENT ON COLUMN figures.char_start IS 'Offset of the first character of the figure in documents.text.';
 COMMENT ON COLUMN figures.char_end IS 'Offset just past the last character of the figure in documents.text.';
+
+COMMENT ON COLUMN figures.status IS 'actual (achieved, decided or standing when written) or planned (a target, plan or forecast).';
+COMMENT ON COLUMN figures.basis IS 'How the number relates to time: flow (within the year), cumulative (summed over years), level (a stock at a moment), change (a growth) or share (a proportion or rate).';
+COMMENT ON COLUMN figures.period_start IS 'First year of a cumulative span (自2010年以来 -> 2010, “十四五” -> 2021), else null; year is then the last year covered.';
+COMMENT ON COLUMN figures.indicator IS 'Indicator of the catalogue (table indicators) the figure states, or null (then subject says what it counts).';
+COMMENT ON COLUMN figures.fact_id IS 'The fact this mention states (facts.fact_id): restatements, repeats in other documents and conflicting versions share it.';
+
+COMMENT ON TABLE indicators IS 'The indicator catalogue (etl/lexicons/indicators.csv): indicators the genre repeats year after year.';
+COMMENT ON COLUMN indicators.indicator IS 'Indicator id.';
+COMMENT ON COLUMN indicators.label_zh IS 'Chinese name shown in the dashboard.';
+COMMENT ON COLUMN indicators.metric IS 'Metric family (metrics.metric).';
+COMMENT ON COLUMN indicators.unit_family IS 'money (万元), count, people or percent.';
+COMMENT ON COLUMN indicators.definition IS 'What the indicator measures (定义), one sentence.';
+COMMENT ON COLUMN indicators.additive IS 'True when values of disjoint regions or partners may be summed.';
+COMMENT ON COLUMN indicators.subjects IS 'Subject phrases that map a figure to the indicator, separated by |.';
+COMMENT ON COLUMN indicators.sort_order IS 'Order of the catalogue, for pickers.';
+
+COMMENT ON TABLE facts IS 'One row per fact: one value of one indicator (or subject) for one year, period, region, partner, status and basis, with every mention in figures.fact_id. The value is always one of its mentions'' values (exact over hedged, the first stated first), never a sum.';
+COMMENT ON COLUMN facts.fact_id IS 'Fact id (figures.fact_id points here).';
+COMMENT ON COLUMN facts.indicator IS 'Indicator id (indicators.indicator), or null.';
+COMMENT ON COLUMN facts.subject IS 'Subject phrase of the mention shown.';
+COMMENT ON COLUMN facts.metric IS 'Metric id of the mention shown.';
+COMMENT ON COLUMN facts.year IS 'Year the fact describes (for a cumulative fact, the last year covered).';
+COMMENT ON COLUMN facts.period_start IS 'First year of a cumulative span, else null.';
+COMMENT ON COLUMN facts.region IS 'Xinjiang region, null for the whole region or unknown.';
+COMMENT ON COLUMN facts.partner IS 'Aid partner province or city, else null.';
+COMMENT ON COLUMN facts.status IS 'actual or planned.';
+COMMENT ON COLUMN facts.basis IS 'flow, cumulative, level, change or share.';
+COMMENT ON COLUMN facts.value_norm IS 'The value shown: the value of mention figure_id, in unit_norm.';
+COMMENT ON COLUMN facts.unit_norm IS 'Normalised unit.';
+COMMENT ON COLUMN facts.approx IS 'True when the mention shown hedges its number.';
+COMMENT ON COLUMN facts.conflict IS 'True when mentions disagree; every candidate is a mention (figures.fact_id).';
+COMMENT ON COLUMN facts.n_mentions IS 'Figures that state the fact.';
+COMMENT ON COLUMN facts.n_documents IS 'Documents that state it.';
+COMMENT ON COLUMN facts.figure_id IS 'The mention whose value is shown (figures.figure_id).';
+COMMENT ON VIEW fact_totals IS 'Sums that mean something: per additive indicator, unit, status and year, the flow facts without conflict of disjoint regions (dimension region: a region and no partner) or partners (dimension partner: a partner and no region), one fact per place; n_facts says how many facts each total adds, n_left_out how many places had several facts and were not added. Cumulative, level, change, share, conflicting and planned-with-actual values are never added together.';
 
 COMMENT ON TABLE metrics IS 'The metric ids used in figures.metric, with Chinese and English labels.';
 COMMENT ON COLUMN metrics.metric IS 'Metric id.';

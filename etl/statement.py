@@ -1,0 +1,245 @@
+"""What a figure states: status (actual or planned), basis (flow, cumulative, level, change, share), the first
+year of a cumulative span, and the year a look-back describes (annotation-spec.md, section "Facts").
+
+The words are data (lexicons/statement.yaml). A document is read as a writer wrote it: in year W (the year
+it was written), its review sections ("2025年工作回顾", paragraphs opening 过去一年) describe W-1, its term
+reviews (过去五年, “十四五”时期) sum up to W-1, its target sections ("2026年主要预期目标") plan W.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from .context import DocumentContext
+from .indicators import unit_family
+from .paths import LEXICON_DIR
+from .years import SPAN, YEAR_SINCE, year_value
+
+CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
+OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
+CHANGE_CHARS = 8          # a change word (增长, 提高) this close before a number makes it a change
+STOCK_NOUN_CHARS = 8      # characters after a count that hold its noun (12个受援地州)
+
+
+@lru_cache(maxsize=None)
+def _cues() -> dict:
+    data = yaml.safe_load((LEXICON_DIR / "statement.yaml").read_text(encoding="utf-8"))
+    words = lambda key: re.compile("|".join(data[key])) if data[key] else re.compile("(?!)")  # noqa: E731
+    cues = {key: words(key) for key in data if isinstance(data[key], list)}
+    cues["adverbial_chars"] = data["adverbial_chars"]
+    cues["periods"] = {name: tuple(span) for name, span in data["periods"].items()}
+    cues["period_names"] = re.compile("|".join(map(re.escape, sorted(data["periods"], key=len, reverse=True))))
+    cues["top_heading"] = re.compile(data["top_heading"])
+    return cues
+
+
+@dataclass(frozen=True)
+class Statement:
+    status: str
+    basis: str
+    period_start: int | None
+    year: int | None
+    year_source: str
+    approx: bool
+
+
+class Describer:
+    """Status, basis, period and year of the figures of one document written in writing_year."""
+
+    def __init__(self, ctx: DocumentContext, writing_year: int | None):
+        self.ctx, self.writing_year = ctx, writing_year
+        self._markers, self._marker_starts = self._period_markers()
+        self._previous: tuple | None = None    # (sentence start, status, basis, reason, unit family) of the last figure
+
+    def _period_markers(self) -> tuple[list[tuple[int, str | None]], list[int]]:
+        """(position, period) where the text opens a period: 'year' (a review of W-1), 'term' (a review of
+        several years ending W-1), 'planned' (targets for W) or None (a new top-level section)."""
+        cues, text = _cues(), self.ctx.text
+        markers = []
+        for heading in self.ctx.headings:
+            line = text[heading.start:heading.end].strip()
+            period = _period_of(line, whole=True)
+            if period is not None or cues["top_heading"].match(line):
+                markers.append((heading.start, period))
+        for m in re.finditer(r"(?:^|\n)[ \t\u3000]*([^\n]{1,%d})" % OPENING_CHARS, text):
+            period = _period_of(m.group(1), whole=False)
+            if period is not None:
+                markers.append((m.start(1), period))
+        markers.sort()
+        return markers, [m[0] for m in markers]
+
+    def period_at(self, pos: int) -> str | None:
+        index = bisect.bisect_right(self._marker_starts, pos) - 1
+        return self._markers[index][1] if index >= 0 else None
+
+    def describe(self, figure: dict) -> Statement:
+        text, cues = self.ctx.text, _cues()
+        start, end = figure["char_start"], figure["char_end"]
+        sentence_start = figure["sentence_start"]
+        sentence_start = sentence_start if sentence_start <= start else max(0, start - 200)
+        clause_start = _clause_start(text, sentence_start, start)
+        before = text[sentence_start:start]
+        near = text[max(clause_start, start - CLAUSE_CHARS):start]
+        w = self.writing_year
+        period = self.period_at(start)
+        previous = self._previous
+        same_sentence = previous is not None and previous[0] == sentence_start
+
+        stock_noun = bool(cues["stock_subjects"].search(_noun_after(text, end)[:STOCK_NOUN_CHARS]))
+        basis, reason = _basis(figure, near, text[end:_clause_end(text, end, end + 20)])
+        family = unit_family(figure.get("unit_norm"))
+        if basis is None:
+            listed = same_sentence and previous[4] == family and (
+                clause_start < start - CLAUSE_CHARS or not cues["clause_verbs"].search(near)
+                or cues["list_openers"].match(text, clause_start))
+            basis, reason = ((previous[2], previous[3]) if listed
+                             else (_default_basis(figure, _noun_after(text, end), period), "default"))
+        if basis in ("flow", "level") and cues["stock_opening"].search(before):
+            # 截至2018年，全疆入网登记科技型企业20450家 (a level); 截至目前，签订了11个项目 (summed to date)
+            basis = "level" if basis == "level" or reason == "default" or stock_noun else "cumulative"
+            reason = "stock"
+        span = _last_match(SPAN, before)
+        since = _last_match(YEAR_SINCE, before)
+        named = _last_match(cues["period_names"], before)
+        summed = span or since or named or cues["cumulative"].search(before)
+        if basis == "flow" and (summed or (period == "term" and reason != "subject")) and not (
+                stock_noun and reason in ("default", "stock")):
+            basis = "cumulative"             # 累计…, 2016年以来…, the 十四五 review's actions
+        elif basis == "level" and period == "term" and cues["term_actions"].fullmatch(reason):
+            basis = "cumulative"             # 建成…个 over the five years
+        year, year_source = figure.get("year"), figure.get("year_source") or "document"
+        period_start = None
+        if basis == "cumulative":
+            if span is not None and span.start() >= max(m.start() for m in (since, named) if m is not None) \
+                    if (since or named) else span is not None:
+                period_start = year_value(span.group(1))
+                last = year_value(span.group(2))
+                year, year_source = (w, "sentence") if w is not None and last > w else (last, "sentence")
+            elif since is not None and (named is None or since.start() > named.start()):
+                period_start = year_value(since.group(1))
+            elif named is not None:
+                period_start = cues["periods"][named.group()][0]
+            elif period == "term" and w is not None:
+                period_start = w - 5
+        if year_source == "document" and w is not None and period in ("year", "term"):
+            year, year_source = w - 1, "section"
+        clause_after = text[clause_start:_clause_end(text, end, end + 40)]
+        status, approx = _status(text[sentence_start:clause_start], text[clause_start:start], clause_after,
+                                 year, w, period)
+        if (status == "actual" and not approx and same_sentence and previous[1] == "planned"
+                and not cues["clause_verbs"].search(text, clause_start, start)):
+            status = "planned"               # 计划实施项目9个，总投资10907.64万元: the plan's next item
+        self._previous = (sentence_start, status, basis, reason, family)
+        return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
+
+
+def _period_of(line: str, whole: bool) -> str | None:
+    """The period a heading (whole line) or a paragraph opening sets, by its first cue."""
+    cues = _cues()
+    found = [(m.start(), kind) for kind, key in (("year", "lookback_year"), ("term", "lookback_term"))
+             for m in [cues[key].search(line.replace("“", "").replace("”", ""))] if m]
+    if whole:
+        m = cues["planned_heading"].search(line)
+        if m:
+            found.append((m.start(), "planned"))
+        year = re.search(r"(?:19|20)\d{2}年", line)
+        if year and any(kind == "term" for _, kind in found):
+            found.append((year.start(), "year"))   # 2025年和“十四五”时期工作回顾: the year comes first
+    return min(found)[1] if found else None
+
+
+def _clause_start(text: str, floor: int, pos: int) -> int:
+    return max([text.rfind(ch, floor, pos) for ch in "，,；;：:"] + [floor - 1]) + 1
+
+
+def _noun_after(text: str, end: int) -> str:
+    """The words after a figure up to the clause's end (its counted noun: 12个受援地州)."""
+    return text[end:_clause_end(text, end, end + 12)]
+
+
+def _clause_end(text: str, pos: int, ceiling: int) -> int:
+    found = [i for i in (text.find(ch, pos, ceiling) for ch in "，,；;。！？!?\n") if i >= 0]
+    return min(found) if found else min(ceiling, len(text))
+
+
+def _last_match(pattern: re.Pattern, text: str) -> re.Match | None:
+    found = None
+    for found in pattern.finditer(text):
+        pass
+    return found
+
+
+def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
+    """(basis, the word that says so) from the words around a figure; basis None when its clause has no word
+    of flow or level (then it shares the basis of the figure before it in its sentence, see describe)."""
+    cues = _cues()
+    unit = figure.get("unit_norm") or ""
+    change = _last_match(cues["change_before"], near)
+    if change is not None and change.end() < len(near) - CHANGE_CHARS:
+        change = None                    # a change word must stand right before the number
+    if unit == "%" or unit.endswith("百分点") or unit == "倍":
+        if unit != "%" or cues["change_after"].search(after):
+            return "change", "change"
+        if change is not None and not cues["change_to"].match(near, change.end()):
+            return "change", change.group()
+        return "share", "share"
+    if cues["change_after"].search(after):
+        return "change", "change"
+    if change is not None and not cues["change_to"].match(near, change.end()):
+        return "change", change.group()
+    subject = figure.get("subject") or ""
+    if cues["level_subjects"].search(subject):
+        return "level", "subject"
+    if cues["flow_subjects"].search(subject) and not cues["level_subjects"].search(near):
+        return "flow", "subject"
+    if cues["level_after"].search(after):
+        return "level", "level_after"
+    level, flow = _last_match(cues["level_before"], near), _last_match(cues["flow_verbs"], near)
+    if level is not None and (flow is None or level.end() > flow.end()):
+        return "level", level.group()
+    if flow is not None:
+        return "flow", flow.group()
+    return None, ""
+
+
+def _default_basis(figure: dict, after: str, period: str | None) -> str:
+    """A figure with no word of flow or level: a level when it counts things that stand (the noun after it,
+    or its subject), else a flow."""
+    if period in ("year", "term"):
+        return "flow"
+    stock = _cues()["stock_subjects"]
+    if stock.search(after[:STOCK_NOUN_CHARS]) or stock.search(figure.get("subject") or ""):
+        return "level"
+    return "flow"
+
+
+def _status(earlier: str, clause: str, clause_after: str, year: int | None, writing_year: int | None,
+            period: str | None) -> tuple[str, bool]:
+    """(status, approx): planned when a planned word governs the figure and nothing after it says achieved.
+    A planned word governs its own clause (clause: from the clause's start to the figure), and the clauses
+    after a short adverbial clause that opens the sentence (earlier: the sentence before the clause)."""
+    cues = _cues()
+    opening = re.split("[，,；;：:]", earlier, maxsplit=1)[0]
+    if len(opening) <= cues["adverbial_chars"] and cues["planned"].search(opening):
+        clause = opening + "，" + clause
+    masked = cues["not_planned"].sub(lambda m: "_" * len(m.group()), clause)
+    if cues["planned_setting"].search(masked) and cues["planned_task"].search(clause_after):
+        return "planned", False
+    planned = _last_match(cues["planned"], masked)
+    if planned is not None:
+        if cues["actual_after_plan"].search(masked, planned.end()):
+            planned = None
+    if planned is not None and cues["estimate"].fullmatch(planned.group()):
+        if writing_year is not None and year is not None and year < writing_year:
+            return "actual", True            # 预计全年… of the year just ended: an estimate of a result
+    if planned is not None:
+        return "planned", False
+    if writing_year is not None and year is not None and year > writing_year:
+        return "planned", False              # a figure of a year still to come
+    if period == "planned":
+        return "planned", False
+    return "actual", False

@@ -1,0 +1,15 @@
+"""How a year is written (2016, 二〇一六), and the spans built from it (2018—2020年, 自2010年以来)."""
+from __future__ import annotations
+
+import re
+
+YEAR_DIGITS = r"(?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2}"
+_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+# a span of years: 2018—2020年, 从2005年至2020年, 2021-2025年
+SPAN = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年?\s*(?:[~～\-—–]+|至|到)\s*({YEAR_DIGITS})\s*年(?!\d)")
+# the opening year of a period running to the time of writing: 自2010年以来, 2016年以来, 2010年至今
+YEAR_SINCE = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年\s*(?:以来|来|至今|起|开始)")
+
+
+def year_value(written: str) -> int:
+    return int(written.translate(_CN_YEAR_DIGITS))
