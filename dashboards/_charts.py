@@ -194,7 +194,9 @@ def trend_figure(cells: pd.DataFrame, totals: pd.DataFrame, f: q.Filters, info: 
                         line={"color": "#999", "dash": "dash"}, marker={"symbol": "square", "size": 8, "color": "#999"},
                         customdata=[[int(y), "total"] for y in totals["year"]],
                         hovertext=[f"{int(y)}年 {label}：<b>{fmt(t / div, unit)}</b><br>加总 {int(n)} 条事实（可加总指标、"
-                                   f"实际、当年口径、无冲突）" for y, t, n in zip(totals["year"], totals["total"], totals["n_facts"])],
+                                   f"实际、当年口径、无冲突）" + (f"<br>另有 {int(k)} 处因同年有多条事实未计入" if k else "")
+                                   for y, t, n, k in zip(totals["year"], totals["total"], totals["n_facts"],
+                                                         totals["n_left_out"])],
                         hovertemplate="%{hovertext}<extra></extra>")
     years = sorted(set(cells["year"].dropna().astype(int)) | set(totals["year"].dropna().astype(int)))
     fig.update_xaxes(title=None, tickformat="d", dtick=1 if len(years) <= 15 else None, type="linear")

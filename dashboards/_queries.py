@@ -307,20 +307,24 @@ def fact_totals(f: Filters, dimension: str = "region", status: str = "actual") -
     or partner filter (the view sums all of them) and for non-additive indicators."""
     require_facts()
     if not f.indicator or f.indicator.startswith(SUBJECT_PREFIX) or f.regions or f.partners or not f.unit:
-        return pd.DataFrame(columns=["year", "n_facts", "total"])
+        return pd.DataFrame(columns=["year", "n_facts", "total", "n_left_out"])
     w, p = where(f, places=False)
-    return DB.frame(f"SELECT year, n_facts, total FROM fact_totals WHERE {w} AND dimension = ? AND status = ? "
+    left = "n_left_out" if has("fact_totals", "n_left_out") else "0 AS n_left_out"
+    return DB.frame(f"SELECT year, n_facts, total, {left} FROM fact_totals WHERE {w} AND dimension = ? AND status = ? "
                     f"ORDER BY year", p + [dimension, status])
 
 
 def total_fact_ids(f: Filters, year: int, dimension: str = "region", status: str = "actual") -> list[int]:
-    """The facts a fact_totals row adds (the view's own rule, for citing them)."""
+    """The facts a fact_totals row adds, by the view's own rule (additive indicator, flow, no conflict, one
+    kind of place, and only places with exactly one such fact), for citing them."""
     require_facts()
     w, p = where(f, "f", places=False)
-    return DB.frame(f"SELECT f.fact_id FROM facts f JOIN indicators i USING (indicator) WHERE {w} AND f.year = ? "
-                    f"AND f.status = ? AND i.additive AND f.basis = 'flow' AND NOT f.conflict "
-                    f"AND f.value_norm IS NOT NULL AND {PLACE[dimension].replace('region', 'f.region').replace('partner', 'f.partner')} "
-                    f"ORDER BY f.value_norm DESC, f.fact_id", p + [int(year), status])["fact_id"].tolist()
+    place = PLACE[dimension].replace("region", "f.region").replace("partner", "f.partner")
+    return DB.frame(f"SELECT fact_id FROM (SELECT f.fact_id, f.value_norm, count(*) OVER (PARTITION BY "
+                    f"coalesce(f.region, f.partner)) AS n FROM facts f JOIN indicators i ON i.indicator = f.indicator "
+                    f"WHERE {w} AND f.year = ? AND f.status = ? AND i.additive AND f.basis = 'flow' AND NOT f.conflict "
+                    f"AND {place}) WHERE n = 1 ORDER BY value_norm DESC NULLS LAST, fact_id",
+                    p + [int(year), status])["fact_id"].tolist()
 
 
 def fact_years(f: Filters, place: str, status: str | None = None) -> list[int]:

@@ -17,8 +17,8 @@ try:
 except ImportError:  # tests/ imported as a package
     from tests.test_sqlguard import make_sample_db, sha256
 
-TABLES = ["build_info", "documents", "figures", "metrics"]
-VIEWS = ["coverage", "figures_by_region", "figures_by_year", "partner_region_links"]
+TABLES = ["build_info", "documents", "facts", "figures", "indicators", "metrics"]
+VIEWS = ["coverage", "fact_totals", "figures_by_region", "figures_by_year", "partner_region_links"]
 
 
 @pytest.fixture(scope="module")
