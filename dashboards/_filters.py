@@ -81,15 +81,16 @@ def indicator_dropdown_options() -> list[dict]:
 
 
 def default_indicator(metric: str | None = None) -> str | None:
-    """The first catalogue indicator in picker order (of a metric family, when one is asked for, as links from
-    before the facts do); else the first subject."""
+    """The catalogue indicator (of a metric family, when one is asked for, as links from before the facts do)
+    with actual values in the most years; else a subject."""
     frame = q.indicator_options()
     if frame.empty:
         return None
     pick = frame[(frame["metric"] == metric)] if metric else frame
     pick = pick if len(pick) else frame
     catalogue = pick[~pick["is_subject"]]
-    return (catalogue if len(catalogue) else pick).iloc[0]["key"]
+    pick = catalogue if len(catalogue) else pick
+    return pick.iloc[int(pick["ny"].to_numpy().argmax())]["key"]     # most years of actual values; ties: picker order
 
 
 def unit_options(indicator: str | None) -> list[dict]:
@@ -136,7 +137,8 @@ def filter_bar(prefix: str, state: dict) -> html.Div:
     lo, hi = lo or 2000, hi or 2000
     region_opts = [{"label": "全疆/未指明", "value": q.NO_REGION}] + [{"label": r, "value": r} for r in q.regions()]
     partner_opts = [{"label": "未指明", "value": q.NO_PARTNER}] + [{"label": p, "value": p} for p in q.partners()]
-    marks = {y: str(y) for y in range(lo, hi + 1, max(1, (hi - lo) // 6 or 1))}
+    step = max(1, -(-(hi - lo) // 4))        # at most five marks: they must not run together on a phone
+    marks = {y: str(y) for y in [y for y in range(lo, hi, step) if hi - y >= step / 2 or y == lo] + [hi]}
     field = lambda label, child, cls: html.Div([html.Label(label, className="flabel"), child],  # noqa: E731
                                                className=f"field {cls}")
     return html.Div([

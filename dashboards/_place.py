@@ -36,10 +36,9 @@ def cells(f: q.Filters, column: str, year, status, basis, with_all: bool = True)
     basis = basis if basis in q.BASES else None
     if year is None:
         return pd.DataFrame(columns=["name"])
-    data = q.fact_cells(f, column, [column], status, basis, int(year)).assign(name=lambda d: d[column])
-    if with_all and not (f.regions if column == "region" else f.partners):
-        whole = q.fact_cells(f, "", [], status, basis, int(year)).assign(name=ALL_LABEL)
-        data = pd.concat([whole, data], ignore_index=True) if len(whole) else data
+    with_all = with_all and not (f.regions if column == "region" else f.partners)
+    data = q.fact_cells(f, f"{column}+all" if with_all else column, [column], status, basis, int(year))
+    data = data.assign(name=data[column].fillna(ALL_LABEL))
     return data.sort_values("value_norm", ascending=False, ignore_index=True)
 
 

@@ -167,13 +167,16 @@ def year_range() -> tuple[int | None, int | None]:
 
 
 def build_info() -> dict:
-    return dict(DB.frame("SELECT key, value FROM build_info").itertuples(index=False, name=None))
+    return per_version("build_info", lambda: dict(DB.frame("SELECT key, value FROM build_info")
+                                                  .itertuples(index=False, name=None)))
 
 
 def totals() -> dict:
-    row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
-                   "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
-    return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
+    def compute():
+        row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
+                       "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
+        return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
+    return per_version("totals", compute)
 
 
 # ---- indicators ---------------------------------------------------------------------------------
@@ -182,17 +185,38 @@ FAMILY_ORDER = ["projects", "investment", "patents", "trainees", "fund_size", "e
 MAX_SUBJECTS = 300
 
 
+_per_version: dict = {}
+
+
+def per_version(name: str, compute):
+    """compute() once per database file version (small answers every callback needs: the picker's options,
+    the totals of the source line); a rebuilt file gets fresh ones."""
+    version = DB.version()
+    key = (version, name)
+    if key not in _per_version:
+        if len(_per_version) > 64:
+            _per_version.clear()
+        _per_version[key] = compute()
+    return _per_version[key]
+
+
 def indicator_options() -> pd.DataFrame:
     """key, label, metric, definition, additive, n (facts): catalogue indicators with facts, then the subjects
     of facts without indicator; ordered by metric family in the order of the overview cards."""
     require_facts()
+    return per_version("indicator_options", _indicator_options)
+
+
+def _indicator_options() -> pd.DataFrame:
     frame = DB.frame(
         "SELECT * FROM (SELECT i.indicator AS key, i.label_zh AS label, i.metric, i.definition, i.additive, "
-        "i.sort_order, n FROM indicators i JOIN (SELECT indicator, count(*) AS n FROM facts "
-        "WHERE indicator IS NOT NULL GROUP BY indicator) c USING (indicator)) "
+        "i.sort_order, n, ny FROM indicators i JOIN (SELECT indicator, count(*) AS n, count(DISTINCT year) "
+        "FILTER (WHERE status = 'actual') AS ny FROM facts WHERE indicator IS NOT NULL GROUP BY indicator) c "
+        "USING (indicator)) "
         "UNION ALL BY NAME SELECT * FROM (SELECT ? || subject AS key, subject AS label, arg_max(metric, 1) AS metric, "
         "CAST(NULL AS VARCHAR) AS definition, false AS additive, CAST(NULL AS INTEGER) AS sort_order, "
-        "count(*) AS n FROM facts WHERE indicator IS NULL AND subject IS NOT NULL GROUP BY subject "
+        "count(*) AS n, count(DISTINCT year) FILTER (WHERE status = 'actual') AS ny FROM facts "
+        "WHERE indicator IS NULL AND subject IS NOT NULL GROUP BY subject "
         "ORDER BY n DESC, subject LIMIT ?)", [SUBJECT_PREFIX, MAX_SUBJECTS])
     rank = {m: k for k, m in enumerate(FAMILY_ORDER)}
     frame = frame.assign(family_rank=frame["metric"].map(lambda m: rank.get(m, len(rank))),
@@ -254,13 +278,16 @@ def year_range() -> tuple[int | None, int | None]:
 
 
 def build_info() -> dict:
-    return dict(DB.frame("SELECT key, value FROM build_info").itertuples(index=False, name=None))
+    return per_version("build_info", lambda: dict(DB.frame("SELECT key, value FROM build_info")
+                                                  .itertuples(index=False, name=None)))
 
 
 def totals() -> dict:
-    row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
-                   "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
-    return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
+    def compute():
+        row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
+                       "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
+        return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
+    return per_version("totals", compute)
 
 
 # ---- facts for charts ------------------------------------------------------------------------------
@@ -270,7 +297,8 @@ FACT_COLUMNS = ("fact_id, indicator, subject, year, period_start, region, partne
 # one fact per cell: the best-attested one; the others are counted (n_alt) and listed on click
 _ONE_PER_CELL = "QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY n_mentions DESC, n_documents DESC, fact_id) = 1"
 PLACE = {"": "region IS NULL AND partner IS NULL", "region": "region IS NOT NULL AND partner IS NULL",
-         "partner": "partner IS NOT NULL AND region IS NULL", "link": "partner IS NOT NULL AND region IS NOT NULL"}
+         "partner": "partner IS NOT NULL AND region IS NULL", "link": "partner IS NOT NULL AND region IS NOT NULL",
+         "region+all": "partner IS NULL", "partner+all": "region IS NULL"}   # with the 全疆 facts (null place)
 
 
 def fact_cells(f: Filters, place: str, keys: list[str], status: str | None = None, basis: str | None = None,
@@ -327,6 +355,22 @@ def total_fact_ids(f: Filters, year: int, dimension: str = "region", status: str
                     p + [int(year), status])["fact_id"].tolist()
 
 
+def total_fact_ids_by_year(f: Filters, dimension: str = "region", status: str = "actual") -> dict[int, list[int]]:
+    """total_fact_ids for every year at once (one query for a whole table)."""
+    require_facts()
+    w, p = where(f, "f", places=False)
+    place = PLACE[dimension].replace("region", "f.region").replace("partner", "f.partner")
+    frame = DB.frame(f"SELECT year, fact_id FROM (SELECT f.year, f.fact_id, f.value_norm, count(*) OVER (PARTITION BY "
+                     f"f.year, coalesce(f.region, f.partner)) AS n FROM facts f JOIN indicators i ON i.indicator = f.indicator "
+                     f"WHERE {w} AND f.status = ? AND i.additive AND f.basis = 'flow' AND NOT f.conflict "
+                     f"AND f.year IS NOT NULL AND {place}) WHERE n = 1 ORDER BY year, value_norm DESC NULLS LAST, fact_id",
+                     p + [status])
+    out: dict[int, list[int]] = {}
+    for year, fact in frame.itertuples(index=False):
+        out.setdefault(int(year), []).append(int(fact))
+    return out
+
+
 def fact_years(f: Filters, place: str, status: str | None = None) -> list[int]:
     """Years that have facts of the indicator at this kind of place, newest first."""
     require_facts()
@@ -348,15 +392,17 @@ def fact_bases(f: Filters, place: str | None = None) -> pd.DataFrame:
 
 
 def overview_series(f: Filters) -> pd.DataFrame:
-    """Per catalogue indicator: its actual 全疆 facts (one per year, unit and basis) for the cards."""
+    """Per catalogue indicator: its actual 全疆 facts (one per year, unit and basis: the best attested) for the
+    cards; one grouping pass rather than a window over every fact."""
     require_facts()
     w, p = where(f.without("indicator", "unit"), "f", places=False)
-    return DB.frame(f"SELECT f.fact_id, f.indicator, i.label_zh AS label, i.metric, i.definition, i.sort_order, "
-                    f"f.year, f.unit_norm, f.basis, f.value_norm, f.approx, f.conflict, f.n_mentions, f.figure_id "
-                    f"FROM facts f JOIN indicators i USING (indicator) WHERE {w} AND f.status = 'actual' "
-                    f"AND f.region IS NULL AND f.partner IS NULL AND f.value_norm IS NOT NULL AND f.year IS NOT NULL "
-                    f"QUALIFY row_number() OVER (PARTITION BY f.indicator, f.unit_norm, f.basis, f.year "
-                    f"ORDER BY f.n_mentions DESC, f.fact_id) = 1", p)
+    rank = "(f.n_mentions::BIGINT * 2147483648 - f.fact_id)"
+    pick = ", ".join(f"arg_max(f.{c}, {rank}) AS {c}" for c in ("fact_id", "value_norm", "approx", "conflict",
+                                                                 "n_mentions", "figure_id"))
+    return DB.frame(f"SELECT s.*, i.label_zh AS label, i.metric, i.definition, i.sort_order FROM (SELECT f.indicator, "
+                    f"f.year, f.unit_norm, f.basis, {pick} FROM facts f WHERE {w} AND f.indicator IS NOT NULL "
+                    f"AND f.status = 'actual' AND f.region IS NULL AND f.partner IS NULL AND f.value_norm IS NOT NULL "
+                    f"AND f.year IS NOT NULL GROUP BY ALL) s JOIN indicators i USING (indicator)", p)
 
 
 def cell_facts(f: Filters, column: str, key, year: int, limit: int = 20) -> list[int]:
@@ -390,8 +436,8 @@ def mentions(fact_ids: list[int], limit: int = 5000) -> pd.DataFrame:
                        "f.period_start"])
     return DB.frame(f"SELECT {cols}, {extra}, d.title, d.year AS doc_year, d.file_name, d.source, "
                     f"x.value_norm AS fact_value, (x.figure_id = f.figure_id) AS shown "
-                    f"FROM figures f JOIN facts x ON x.fact_id = f.fact_id LEFT JOIN documents d ON d.doc_id = f.doc_id "
-                    f"WHERE f.fact_id IN ({placeholders(ids)}) "
+                    f"FROM (SELECT * FROM facts WHERE fact_id IN ({placeholders(ids)})) x "
+                    f"JOIN figures f ON f.fact_id = x.fact_id LEFT JOIN documents d ON d.doc_id = f.doc_id "
                     f"ORDER BY f.fact_id, f.conflict DESC, (x.figure_id = f.figure_id) DESC, f.figure_id LIMIT ?",
                     ids + [int(limit)])
 
@@ -414,19 +460,25 @@ def figure_rows(f: Filters, order: list[tuple[str, bool]], start: int, limit: in
                 extra: str = "TRUE", extra_params: list | None = None) -> pd.DataFrame:
     """A page of figures with their document title; order is [(column, descending)] of SORTABLE columns.
 
-    Sorting and paging run on figures alone (a top-N), and documents are joined to that page only,
-    unless the order or a grid filter needs the title."""
+    The page's ids come from a top-N on the sort keys alone (documents joined only when the order or a grid
+    filter needs the title); the rows are then read by primary key, so the long text columns are read for
+    this page only."""
     w, p = where(f, "f")
-    keys = [f"{'d.title' if c == 'title' else 'f.' + c} {'DESC' if desc else 'ASC'} NULLS LAST"
-            for c, desc in order if c in SORTABLE] + ["f.figure_id"]
-    needs_title = "d.title" in extra or any(c == "title" for c, _ in order)
+    keys = [(f"{'d.title' if c == 'title' else 'f.' + c}", desc) for c, desc in order if c in SORTABLE]
+    keys.append(("f.figure_id", False))
+    needs_title = "d.title" in extra or any(k == "d.title" for k, _ in keys)
     join = "LEFT JOIN documents d ON d.doc_id = f.doc_id" if needs_title else ""
-    inner = _grid_columns("f")
-    outer_keys = ", ".join(k.replace("f.", "p.") for k in keys)
-    return DB.frame(f"SELECT p.*, d.title, d.year AS doc_year FROM (SELECT {inner} FROM figures f {join} "
-                    f"WHERE {w} AND {extra} ORDER BY {', '.join(keys)} LIMIT ? OFFSET ?) p "
-                    f"LEFT JOIN documents d ON d.doc_id = p.doc_id ORDER BY {outer_keys}",
-                    p + (extra_params or []) + [int(limit), int(start)])
+    sql_keys = ", ".join(f"{k} {'DESC' if desc else 'ASC'} NULLS LAST" for k, desc in keys)
+    ids = DB.frame(f"SELECT f.figure_id FROM figures f {join} WHERE {w} AND {extra} ORDER BY {sql_keys} "
+                   f"LIMIT ? OFFSET ?", p + (extra_params or []) + [int(limit), int(start)])["figure_id"].tolist()
+    if not ids:
+        return DB.frame(f"SELECT {_grid_columns('f')}, d.title, d.year AS doc_year FROM figures f "
+                        f"LEFT JOIN documents d ON d.doc_id = f.doc_id WHERE FALSE")
+    rows = DB.frame(f"SELECT {_grid_columns('f')}, d.title, d.year AS doc_year FROM "
+                    f"(SELECT * FROM figures WHERE figure_id IN ({placeholders(ids)})) f "
+                    f"LEFT JOIN documents d ON d.doc_id = f.doc_id", ids)
+    order_of = {i: k for k, i in enumerate(ids)}
+    return rows.iloc[rows["figure_id"].map(order_of).argsort()].reset_index(drop=True)
 
 
 def figures_by_id(ids: list[int]) -> pd.DataFrame:

@@ -44,6 +44,7 @@ def table(f: q.Filters, cells: pd.DataFrame, totals: pd.DataFrame, split: str = 
         rows.append(row)
         facts.append([int(r.fact_id)])
     dim = "援疆省市" if split == "partner" else "地区"
+    behind = q.total_fact_ids_by_year(f, SPLIT_DIMENSION[split]) if len(totals) else {}
     for y, t, n in zip(totals["year"], totals["total"], totals["n_facts"]):
         row = {"年份": int(y)}
         if group:
@@ -51,7 +52,7 @@ def table(f: q.Filters, cells: pd.DataFrame, totals: pd.DataFrame, split: str = 
         row.update({"状态": "实际", "口径": f"各{dim}合计", f"数值（{unit}）": t / div, "起始年份": None, "约数": "",
                     "冲突": "", "提及次数": None, "文档数": None, "加总事实数": int(n), "事实编号": None})
         rows.append(row)
-        facts.append(q.total_fact_ids(f, int(y), SPLIT_DIMENSION[split]))
+        facts.append(behind.get(int(y), []))
     frame = pd.DataFrame(rows)
     if len(frame):
         for col in ("起始年份", "提及次数", "文档数", "加总事实数", "事实编号"):

@@ -58,8 +58,8 @@ def coverage_figure(cells: pd.DataFrame, rows: str, f: q.Filters, title: str) ->
                                zmin=-0.5, zmax=len(STATES) - 0.5, colorscale=scale, showscale=False))
     fig.update_xaxes(title=None, tickformat="d", dtick=1 if len(z.columns) <= 16 else 2, type="linear")
     fig.update_yaxes(type="category", autorange="reversed")
-    legend = "　".join(f"■ {name}" for name, _ in STATES)
-    return ch.finish(fig, title, "颜色：" + legend, f, ch.source_line(None) + f" · 本图 {int(cells['n_figures'].sum()):,} 条数字",
+    legend = "；".join(f"{k + 1}. {name}" for k, (name, _) in enumerate(STATES))
+    return ch.finish(fig, title, "颜色由浅到深：" + legend, f, ch.source_line(None) + f" · 本图 {int(cells['n_figures'].sum()):,} 条数字",
                      height=max(300, 24 * len(z) + 110))
 
 
