@@ -50,12 +50,20 @@ def navbar() -> html.Nav:
                      html.Div(links, className="nav-links", id="nav-links")], className="navbar", id="navbar")
 
 
+def preloads(app: Dash) -> str:
+    """<link rel=preload> for Plotly and dcc.Graph's chunk: the browser fetches them while Dash asks for the page
+    layout, instead of after the first graph appears (a cold first chart comes ~1 s sooner)."""
+    prefix = app.config.requests_pathname_prefix or "/"
+    files = ["plotly/package_data/plotly.min.js", "dash/dcc/async-graph.js"]
+    return "".join(f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{f}">' for f in files)
+
+
 def create_app(db_path: str | Path) -> Dash:
     q.DB.configure(db_path)
     app = Dash(__name__, use_pages=True, pages_folder=str(ROOT / "dashboards" / "pages"),
                assets_folder=str(ROOT / "dashboards" / "assets"), suppress_callback_exceptions=True,
                title="新疆科技援疆数据", meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
-    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">').replace("{%css%}", "{%css%}" + preloads(app))
     app.layout = html.Div([navbar(), html.Main(dash.page_container, className="content")])
     return app
 

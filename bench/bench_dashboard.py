@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ["/", "/trends", "/regions", "/partners", "/pivot", "/figures", "/documents"]
+TIMEOUT = 120_000
 FIRST_DATA = {"/figures": "#figures-grid .ag-row", "/pivot": "#pivot-data tbody tr"}
 INDICATORS = ["aid_projects", "planned_investment", "aid_funds", "contract_amount", "results_patents", "trainees",
               "fund_size", "sme_count", "incubators"]
@@ -167,12 +168,12 @@ def _first_chart(browser_factory, url: str, selector: str | None) -> float:
         start = time.perf_counter()
         page.goto(url, wait_until="commit")
         if selector:
-            page.wait_for_selector(selector, timeout=120_000)
+            page.wait_for_selector(selector, timeout=TIMEOUT)
         else:
             page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot');"
                                    " return gd && gd._fullData && gd._fullData.length && gd._fullData[0].x &&"
-                                   " document.querySelector('.js-plotly-plot .plot .trace, .js-plotly-plot .hm'); }",
-                                   timeout=120_000, polling=20)
+                                   " document.querySelector('.js-plotly-plot .trace, .js-plotly-plot .hm'); }",
+                                   timeout=TIMEOUT, polling=20)
         elapsed = (time.perf_counter() - start) * 1000
         page.close()
     return elapsed

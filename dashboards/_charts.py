@@ -4,6 +4,7 @@ layout.meta (shown as text around the chart on screen, and drawn inside the imag
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -126,6 +127,21 @@ def no_data_reason(f: q.Filters) -> str:
     return f"没有数据：{years}没有此指标（单位 {f.unit or '—'}）的事实。<br>请放宽年份范围或改选指标{hint}。"
 
 
+def _plain(trace: dict) -> dict:
+    """A trace dict with lists instead of pandas objects (NaN as None, a gap in a line)."""
+    out = {}
+    for key, value in trace.items():
+        if isinstance(value, (pd.Series, pd.Index)):
+            value = [None if (isinstance(v, float) and math.isnan(v)) else v for v in value.tolist()]
+        out[key] = value
+    return out
+
+
+def records(frame: pd.DataFrame) -> list[SimpleNamespace]:
+    """Rows as attribute objects (pandas' itertuples costs milliseconds per call on small frames)."""
+    return [SimpleNamespace(**r) for r in frame.to_dict("records")]
+
+
 # ---- series of facts ---------------------------------------------------------------------------------------
 
 def series_name(group: str, status: str, basis: str, main_basis: str) -> str:
@@ -158,37 +174,41 @@ def trend_figure(cells: pd.DataFrame, totals: pd.DataFrame, f: q.Filters, info: 
     bases = cells["basis"].value_counts().index.tolist() if len(cells) else ["flow"]
     main_basis = "flow" if "flow" in bases else bases[0]
     groups = [""] if not split else cells.groupby(split)["fact_id"].count().sort_values(ascending=False).index[:q.TOP_GROUPS].tolist()
-    fig = go.Figure()
+    traces: list[dict] = []      # plain dicts, validated by nobody: plotly's validation costs ~5 ms a trace
     colour = {g: PALETTE[k % len(PALETTE)] for k, g in enumerate(groups)}
     basis_colour = {b: PALETTE[k % len(PALETTE)] for k, b in enumerate([main_basis] + [b for b in bases if b != main_basis])}
-    keyed = cells.assign(_g=cells[split] if split else "")
+    # per place: its main series; the places' 目标 and other bases share one trace each (fewer traces to draw)
+    main = (cells["status"] == "actual") & (cells["basis"] == main_basis)
+    keyed = cells.assign(_g=[g if (m or not split) else "" for g, m in zip(cells[split] if split else [""] * len(cells), main)])
     for (group, status, basis), part in keyed.groupby(["_g", "status", "basis"], sort=False):
-        if group not in colour:
+        if group and group not in colour:
             continue
         part = part.sort_values("year")
         planned = status == "planned"
-        tint = colour[group] if split else basis_colour.get(basis, PALETTE[0])
+        tint = colour[group] if (split and group) else basis_colour.get(basis, PALETTE[0])
+        rows = records(part)
         if not planned and basis == main_basis and kind != "bar":   # a year without a fact is a gap, not a slope
             every = pd.DataFrame({"year": range(int(part["year"].min()), int(part["year"].max()) + 1)})
             part = every.merge(part, how="left", on="year")
         mode = "markers" if planned or basis != main_basis or kind == "markers" else "lines+markers"
         trace = dict(x=part["year"], y=part["value_norm"] / div, name=series_name(group, status, basis, main_basis),
                      customdata=[[None if pd.isna(i) else int(i), "fact"] for i in part["fact_id"]],
-                     hovertext=[fact_hover(r, unit, div) if pd.notna(r.fact_id) else f"{int(r.year)}年：没有事实"
-                                for r in part.itertuples(index=False)],
+                     hovertext=[(fact_hover(r, unit, div) if not split or group else f"{getattr(r, split)} · "
+                                 + fact_hover(r, unit, div)) if pd.notna(r.fact_id) else f"{int(r.year)}年：没有事实"
+                                for r in rows],
                      hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
         if kind == "bar" and not planned and basis == main_basis:
-            fig.add_bar(**trace, marker_color=tint,
-                        marker_pattern_shape=["x" if c else ("." if a else "") for a, c in zip(part["approx"], part["conflict"])])
+            traces.append(dict(type="bar", **trace, marker={"color": tint, "pattern": {"shape": [
+                "x" if c else ("." if a else "") for a, c in zip(part["approx"], part["conflict"])]}}))
         else:
-            fig.add_scatter(mode=mode, **trace, line={"color": tint, "dash": "solid" if basis == main_basis else "dot"},
+            traces.append(dict(type="scatter", mode=mode, **trace, line={"color": tint, "dash": "solid" if basis == main_basis else "dot"},
                             connectgaps=False,
-                            marker={"symbol": [_symbol(r) if pd.notna(r.fact_id) else "circle" for r in part.itertuples(index=False)],
+                            marker={"symbol": [_symbol(r) if pd.notna(r.fact_id) else "circle" for r in rows],
                                     "size": 14 if planned else 10, "color": "#fff" if planned else tint,
-                                    "line": {"color": tint, "width": 2}})
+                                    "line": {"color": tint, "width": 2}}))
     if len(totals):
         label = "各援疆省市合计" if split == "partner" else "各地区合计"
-        fig.add_scatter(x=totals["year"], y=totals["total"] / div, mode="lines+markers+text", name=label,
+        traces.append(dict(type="scatter", x=totals["year"], y=totals["total"] / div, mode="lines+markers+text", name=label,
                         text=[f"{int(n)} 条" for n in totals["n_facts"]], textposition="top center",
                         textfont={"size": 10, "color": "#777"},
                         line={"color": "#999", "dash": "dash"}, marker={"symbol": "square", "size": 8, "color": "#999"},
@@ -197,7 +217,8 @@ def trend_figure(cells: pd.DataFrame, totals: pd.DataFrame, f: q.Filters, info: 
                                    f"实际、当年口径、无冲突）" + (f"<br>另有 {int(k)} 处因同年有多条事实未计入" if k else "")
                                    for y, t, n, k in zip(totals["year"], totals["total"], totals["n_facts"],
                                                          totals["n_left_out"])],
-                        hovertemplate="%{hovertext}<extra></extra>")
+                        hovertemplate="%{hovertext}<extra></extra>"))
+    fig = go.Figure(data=[_plain(t) for t in traces], _validate=False)
     years = sorted(set(cells["year"].dropna().astype(int)) | set(totals["year"].dropna().astype(int)))
     fig.update_xaxes(title=None, tickformat="d", dtick=1 if len(years) <= 15 else None, type="linear")
     fig.update_yaxes(rangemode="tozero")
@@ -217,7 +238,7 @@ def bar_figure(cells: pd.DataFrame, f: q.Filters, info: dict, label_col: str, ax
     values = cells["value_norm"] / div
     fig = go.Figure(go.Bar(x=cells[label_col], y=values, customdata=[[int(i), "fact"] for i in cells["fact_id"]],
                            text=[fmt(v) for v in values], textposition="outside", cliponaxis=False,
-                           hovertext=[fact_hover(r, unit, div) for r in cells.itertuples(index=False)],
+                           hovertext=[fact_hover(r, unit, div) for r in records(cells)],
                            hovertemplate="%{x}<br>%{hovertext}<extra></extra>",
                            marker_color=["#c0392b" if c else ("#9aa9b8" if n == "全疆" else "#2e6da4")
                                          for c, n in zip(cells["conflict"], cells[label_col])]))

@@ -63,13 +63,19 @@ def order_of(sort_model: list | None) -> list[tuple[str, bool]]:
 def display_rows(frame: pd.DataFrame) -> list[dict]:
     """Grid rows: original value with unit, normalised value, labels, flags."""
     out = []
+    try:
+        labels = q.indicator_options().set_index("key")["label"].to_dict() if q.has("facts") else {}
+    except q.DatabaseUnavailable:
+        labels = {}
     for r in frame.itertuples(index=False):
         fact, page = getattr(r, "fact_id", None), getattr(r, "page", None)
+        indicator = getattr(r, "indicator", None)
         out.append({"fact_id": None if fact is None or pd.isna(fact) else int(fact),
                     "status": STATUS_ZH.get(getattr(r, "status", None), ""), "basis": BASIS_ZH.get(getattr(r, "basis", None), ""),
                     "review": "需复核" if needs_review(r) else "", "page": None if page is None or pd.isna(page) else int(page),
                     "figure_id": int(r.figure_id), "year": None if pd.isna(r.year) else int(r.year),
-                    "metric": metric_label(r.metric), "subject": r.subject if isinstance(r.subject, str) else "",
+                    "metric": labels.get(indicator) if isinstance(indicator, str) and indicator in labels
+                    else metric_label(r.metric), "subject": r.subject if isinstance(r.subject, str) else "",
                     "value": value_text(r).split(" → ")[0],
                     "value_norm": None if pd.isna(r.value_norm) else round(float(r.value_norm), 4),
                     "unit_norm": r.unit_norm if isinstance(r.unit_norm, str) else "", "conversion": value_text(r),
