@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -230,21 +231,28 @@ def main(argv: list[str] | None = None) -> int:
     from dashboards import _queries as q
     n = q.totals()["n_figures"]
     bench = CallbackBench(dash_app)
+    load_before = os.getloadavg()
     results = bench.run(args.runs, args.export_runs)
-    print(f"\nCallback latency, uncached, {n:,} figures ({db})")
+    print(f"\nCallback latency, uncached, {n:,} figures ({db}); load average before {load_before[0]:.1f}, "
+          f"after {os.getloadavg()[0]:.1f}")
     print(f"{'callback':62} {'runs':>4} {'median ms':>10} {'p95 ms':>8}  status")
     for r in results:
         flag = "" if r["median_ms"] < 100 and r["p95_ms"] < 250 else "  <-- over 100 ms median or 250 ms p95"
         print(f"{r['callback'][:62]:62} {r['runs']:>4} {r['median_ms']:>10.1f} {r['p95_ms']:>8.1f}  {r['status']}{flag}")
+    load_pages = os.getloadavg()
     pages = {} if args.no_browser else page_timings(db, args.loads)
     if pages:
+        pages["load_average"] = [round(load_pages[0], 1), round(os.getloadavg()[0], 1)]
+    if pages:
         print(f"\nCold browser, first chart drawn (median of {args.loads}); one-chart Dash app "
-              f"{pages['one_chart_app_median_ms']:.0f} ms (median of {pages['one_chart_app_runs']})")
+              f"{pages['one_chart_app_median_ms']:.0f} ms (median of {pages['one_chart_app_runs']}); load average "
+              f"{pages['load_average'][0]} -> {pages['load_average'][1]}")
         for p in pages["pages"]:
             flag = "" if p["ratio"] <= 1.3 else "  <-- over 1.3x"
             print(f"{p['page']:12} {p['median_ms']:8.0f} ms   {p['ratio']:.2f}x{flag}")
     out = db.with_suffix(".bench.json")
-    out.write_text(json.dumps({"n_figures": n, "callbacks": results, "pages": pages}, ensure_ascii=False, indent=1))
+    out.write_text(json.dumps({"n_figures": n, "load_average_before": load_before, "callbacks": results,
+                               "pages": pages}, ensure_ascii=False, indent=1))
     print(f"\nwrote {out}")
     return 0
 

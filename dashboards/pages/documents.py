@@ -6,7 +6,7 @@ import dash
 import dash_ag_grid as dag
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from .. import _charts as ch
 from .. import _filters as flt
@@ -121,23 +121,27 @@ def documents_view() -> tuple[list[dict], str]:
 
 
 def layout(**query):
-    body = [dcc.Store(id=f"{P}-load", data=0), html.Div(id=f"{P}-summary", className="hint"),
-            dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=[], defaultColDef={"sortable": True,
-                       "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine",
-                       dashGridOptions={"localeText": _locale.ag_grid()}),
+    body = [html.Div(id=f"{P}-summary", className="hint"), html.Div(id=f"{P}-grid-box", className="grid-box"),
             html.Div(STATE_LEGEND, className="state-legend"),
             pg.chart_block(f"{P}-coverage"), pg.chart_block(f"{P}-regions")]
     return pg.skeleton(P, "文档", "已读取的文档、状态（错误会列出原因）和数字条数；覆盖矩阵区分“报告为零”、"
                        "“未报告（该年没有文档）”与“未提取（有文档但没有抽取到）”。", query, body)
 
 
-@callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), Input(f"{P}-load", "data"))
-def documents_list(_):
-    """Once per page load: the file list does not depend on the filters."""
+@callback(Output(f"{P}-grid-box", "children"), Output(f"{P}-summary", "children"), Input(f"{P}-coverage", "figure"),
+          State(f"{P}-grid-box", "children"))
+def documents_list(_, current):
+    """Once per page load, after the first chart (the grid's own script then does not hold the chart up); the
+    file list does not depend on the filters."""
+    if current:
+        return no_update, no_update
     try:
-        return documents_view()
+        rows, summary = documents_view()
     except q.DatabaseUnavailable as exc:
         return [], pg.error_box(exc)
+    return dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=rows, defaultColDef={"sortable": True,
+                      "filter": True, "resizable": True}, style={"height": "320px"}, className="ag-theme-alpine",
+                      dashGridOptions={"localeText": _locale.ag_grid()}), summary
 
 
 @callback(Output(f"{P}-coverage", "figure"), Output(f"{P}-regions", "figure"), *pg.filter_inputs(P))
@@ -156,8 +160,8 @@ def _point(graph_id, point, f):
     """A coverage cell -> the facts of its mentions (metric or region, and year)."""
     key, year = (point.get("customdata") or [None, point.get("x")])[:2]
     column = "metric" if graph_id.endswith("coverage") else "region"
-    ids = q.cell_facts(f, column, key, int(year))
-    return ids, f"{key} · {year}年（{len(ids)} 条事实，最多列出 20 条）"
+    ids = q.cell_facts(f, column, key, int(year), limit=10)
+    return ids, f"{key} · {year}年（列出 {len(ids)} 条事实，最多 10 条）"
 
 
 pg.register_common(P, [f"{P}-coverage", f"{P}-regions"], table, _point)
