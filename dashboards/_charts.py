@@ -229,11 +229,11 @@ def trend_figure(cells: pd.DataFrame, totals: pd.DataFrame, f: q.Filters, info: 
 
 
 def bar_figure(cells: pd.DataFrame, f: q.Filters, info: dict, label_col: str, axis: str, year: int | None,
-               log: bool = False) -> go.Figure:
+               log: bool = False, why: str | None = None) -> go.Figure:
     """One bar per region or partner: that place's fact for one year (the 全疆 fact as its own bar)."""
     title = f"{info.get('label') or '指标'} 按{axis}" + (f"（{year}年）" if year else "")
     if cells.empty:
-        return empty(title, f, no_data_reason(f))
+        return empty(title, f, why or no_data_reason(f))
     unit, div = display_unit(f.unit, cells["value_norm"])
     values = cells["value_norm"] / div
     fig = go.Figure(go.Bar(x=cells[label_col], y=values, customdata=[[int(i), "fact"] for i in cells["fact_id"]],

@@ -8,6 +8,7 @@ from . import _queries as q
 
 FAMILY_LABELS = {"projects": "项目数", "investment": "投资/经费", "patents": "专利/成果", "trainees": "培养/引进人才",
                  "fund_size": "基金规模", "enterprises": "企业数", "other": "其他"}
+ALL_INDICATORS_PAGES = {"figures"}    # pages that can show every indicator at once (the picker can be cleared)
 SHARED_KEYS = ("indicator", "unit", "y0", "y1", "region", "partner")   # carried from page to page
 
 
@@ -143,7 +144,8 @@ def filter_bar(prefix: str, state: dict) -> html.Div:
                                                className=f"field {cls}")
     return html.Div([
         field("指标", dcc.Dropdown(id=f"{prefix}-indicator", options=indicator_dropdown_options(),
-                                   value=state["indicator"], clearable=False, placeholder="选择指标",
+                                   value=state["indicator"], clearable=prefix in ALL_INDICATORS_PAGES,
+                                   placeholder="全部指标" if prefix in ALL_INDICATORS_PAGES else "选择指标",
                                    searchable=True, labels=_locale.dropdown(), maxHeight=360), "f-indicator"),
         field("单位", dcc.Dropdown(id=f"{prefix}-unit", options=unit_options(state["indicator"]),
                                    value=state["unit"], clearable=False, placeholder="单位",

@@ -15,17 +15,35 @@ OPTIONS = [{"label": "对数坐标", "value": "log"}, {"label": "排除全疆", 
 ALL_LABEL = "全疆"
 
 
-def controls(prefix: str, query: dict) -> list:
+def choices(f: q.Filters, column: str, status, year, basis) -> tuple[list, int | None, list, str | None]:
+    """Year and basis options of a place page and the values kept (the asked-for one if the data has it)."""
+    found, bases = q.place_choices(f, column, status if status in q.STATUSES else "actual")
+    year = year if year in found else (found[0] if found else None)
+    basis = basis if basis in bases else (bases[0] if bases else None)
+    return ([{"label": f"{y}年", "value": y} for y in found], year,
+            [{"label": ch.BASIS_ZH.get(b, b), "value": b} for b in bases], basis)
+
+
+def controls(prefix: str, query: dict, column: str) -> list:
+    """Year, status, basis and display options; the year and basis choices are computed here, with the page,
+    so that the chart's first callback need not wait for another one."""
     opts = query.get("opts") if isinstance(query.get("opts"), str) else ""
+    status = "planned" if query.get("status") == "planned" else "actual"
+    try:
+        state = flt.state_from_query(query)
+        f = flt.filters_from_values(state["indicator"], state["unit"], state["years"], state["region"], state["partner"])
+        year_opts, year, basis_opts, basis = choices(f, column, status, flt._int(query.get("year")),
+                                                     query.get("basis"))
+    except q.DatabaseUnavailable:
+        year_opts, year, basis_opts, basis = [], None, [], None
     return [html.Label("年份", className="flabel"),
-            dcc.Dropdown(id=f"{prefix}-year", clearable=False, placeholder="年份", className="year-pick",
-                         value=flt._int(query.get("year"))),
+            dcc.Dropdown(id=f"{prefix}-year", options=year_opts, clearable=False, placeholder="年份",
+                         className="year-pick", value=year),
             html.Label("状态", className="flabel"),
-            dcc.RadioItems(id=f"{prefix}-status", options=STATUS_OPTIONS, inline=True,
-                           value="planned" if query.get("status") == "planned" else "actual"),
+            dcc.RadioItems(id=f"{prefix}-status", options=STATUS_OPTIONS, inline=True, value=status),
             html.Label("口径", className="flabel"),
-            dcc.Dropdown(id=f"{prefix}-basis", clearable=False, placeholder="口径", className="basis-pick",
-                         value=query.get("basis") if query.get("basis") in q.BASES else None),
+            dcc.Dropdown(id=f"{prefix}-basis", options=basis_opts, clearable=False, placeholder="口径",
+                         className="basis-pick", value=basis),
             dcc.Checklist(id=f"{prefix}-opts", options=OPTIONS, inline=True,
                           value=[v for v in opts.split(",") if v in ("log", "no_all")])]
 
@@ -64,19 +82,13 @@ def register(prefix: str, column: str, axis: str, extra_graphs: list[str] | None
     @callback(Output(f"{prefix}-year", "options"), Output(f"{prefix}-year", "value"),
               Output(f"{prefix}-basis", "options"), Output(f"{prefix}-basis", "value"),
               *pg.filter_inputs(prefix), Input(f"{prefix}-status", "value"),
-              State(f"{prefix}-year", "value"), State(f"{prefix}-basis", "value"))
+              State(f"{prefix}-year", "value"), State(f"{prefix}-basis", "value"), prevent_initial_call=True)
     def _choices(indicator, unit, years, region, partner, status, year, basis):
         f = flt.filters_from_values(indicator, unit, years, region, partner)
         try:
-            st = status if status in q.STATUSES else "actual"
-            found = sorted(set(q.fact_years(f, column, st)) | set(q.fact_years(f, "", st)), reverse=True)
-            bases = q.fact_bases(f, column)["basis"].tolist()
+            return choices(f, column, status, year, basis)
         except q.DatabaseUnavailable:
             return [], None, [], None
-        year = year if year in found else (found[0] if found else None)
-        basis = basis if basis in bases else (bases[0] if bases else None)
-        return ([{"label": f"{y}年", "value": y} for y in found], year,
-                [{"label": ch.BASIS_ZH.get(b, b), "value": b} for b in bases], basis)
 
     @callback(Output(graph, "figure"), *[Output(g, "figure") for g in extra_graphs or []],
               Output(f"{prefix}-table", "children"), *pg.filter_inputs(prefix), Input(f"{prefix}-year", "value"),
@@ -88,7 +100,10 @@ def register(prefix: str, column: str, axis: str, extra_graphs: list[str] | None
             info = q.indicator_info(f.indicator)
             data = cells(f, column, year, status, basis)
             shown = data[data["name"] != ALL_LABEL] if "no_all" in opts and len(data) else data
-            fig = ch.bar_figure(shown, f, info, "name", axis, year, log="log" in opts)
+            why = None
+            if data.empty and status != "planned" and q.fact_years(f, "", "planned") + q.fact_years(f, column, "planned"):
+                why = "没有实际值：此指标只有目标（计划）值。<br>请把“状态”切换为“目标”。"
+            fig = ch.bar_figure(shown, f, info, "name", axis, year, log="log" in opts, why=why)
             frame, facts = table(f, data, axis)
             extra = extra_figures(f, info, year, status, basis) if extra_figures else []
             return (fig, *extra, pg.fact_table(prefix, frame, facts))

@@ -383,6 +383,18 @@ def fact_years(f: Filters, place: str, status: str | None = None) -> list[int]:
                                      f"AND year IS NOT NULL{extra} ORDER BY year DESC", p)["year"]]
 
 
+def place_choices(f: Filters, place: str, status: str) -> tuple[list[int], list[str]]:
+    """Years (newest first) and bases (most facts first) of the indicator's facts at this kind of place, plus
+    the 全疆 facts, in one scan: the year and basis pickers of the place pages."""
+    require_facts()
+    w, p = where(f)
+    frame = DB.frame(f"SELECT year, basis, count(*) AS n FROM facts WHERE {w} AND ({PLACE[place]} OR ({PLACE['']})) "
+                     f"AND status = ? AND year IS NOT NULL GROUP BY ALL", p + [status])
+    years = sorted({int(y) for y in frame["year"]}, reverse=True)
+    bases = frame.groupby("basis")["n"].sum().sort_values(ascending=False).index.tolist()
+    return years, bases
+
+
 def fact_bases(f: Filters, place: str | None = None) -> pd.DataFrame:
     """basis, n of the indicator's facts (most first)."""
     require_facts()

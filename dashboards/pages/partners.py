@@ -16,7 +16,7 @@ P = "partners"
 def layout(**query):
     body = [pg.chart_block(f"{P}-graph"), pg.chart_block(f"{P}-matrix"), html.Div(id=f"{P}-table")]
     return pg.skeleton(P, "援疆省市", "各援疆省市当年的事实，以及同时写明援疆省市和受援地区的事实（如 广东 → 喀什）。"
-                       "点击柱、格子或表格行查看出处。", query, body, place.controls(P, query))
+                       "点击柱、格子或表格行查看出处。", query, body, place.controls(P, query, "partner"))
 
 
 def matrix(f, info, year, status, basis):
