@@ -9,7 +9,7 @@ from .classify import classify, scope_of
 from .context import DocumentContext, Site
 from .dedup import resolve
 from .discourse import Discourse
-from .docmeta import infer_year
+from .docmeta import infer_year, writing_month
 from .facts import link_facts
 from .indicators import indicator_of
 from .normalize import normalize_text
@@ -115,7 +115,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
 
 def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | None) -> None:
     """Status, basis, period and the year a look-back describes; the catalogue indicator."""
-    describer, text = Describer(ctx, writing_year), ctx.text
+    describer, text = Describer(ctx, writing_year, writing_month(ctx.text)), ctx.text
     for figure in figures:
         stated = describer.describe(figure)
         figure.update(status=stated.status, basis=stated.basis, period_start=stated.period_start,

@@ -22,7 +22,8 @@ from .years import SPAN, YEAR_SINCE, year_value
 CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
 OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
 CHANGE_CHARS = 8          # a change word (增长, 提高) this close before a number makes it a change
-STOCK_NOUN_CHARS = 8      # characters after a count that hold its noun (12个受援地州)
+STOCK_NOUN_CHARS = 8
+LOOKBACK_MONTHS = 2       # written in January or February: what it reports is the year before      # characters after a count that hold its noun (12个受援地州)
 
 
 @lru_cache(maxsize=None)
@@ -50,31 +51,46 @@ class Statement:
 class Describer:
     """Status, basis, period and year of the figures of one document written in writing_year."""
 
-    def __init__(self, ctx: DocumentContext, writing_year: int | None):
+    def __init__(self, ctx: DocumentContext, writing_year: int | None, writing_month: int | None = None):
         self.ctx, self.writing_year = ctx, writing_year
+        # a text written in the first months of a year looks back on the year before
+        self.looks_back = writing_month is not None and writing_month <= LOOKBACK_MONTHS
         self._markers, self._marker_starts = self._period_markers()
         self._previous: tuple | None = None    # (sentence start, status, basis, reason, unit family) of the last figure
 
-    def _period_markers(self) -> tuple[list[tuple[int, str | None]], list[int]]:
-        """(position, period) where the text opens a period: 'year' (a review of W-1), 'term' (a review of
-        several years ending W-1), 'planned' (targets for W) or None (a new top-level section)."""
+    def _period_markers(self) -> tuple[list[tuple[int, str | None, bool]], list[int]]:
+        """(position, period, is a heading) where the text opens a period: 'year' (a review of W-1), 'term'
+        (a review of several years ending W-1), 'planned' (targets for W) or None (a new top-level section)."""
         cues, text = _cues(), self.ctx.text
         markers = []
         for heading in self.ctx.headings:
             line = text[heading.start:heading.end].strip()
             period = _period_of(line, whole=True)
             if period is not None or cues["top_heading"].match(line):
-                markers.append((heading.start, period))
+                markers.append((heading.start, period, True))
         for m in re.finditer(r"(?:^|\n)[ \t\u3000]*([^\n]{1,%d})" % OPENING_CHARS, text):
             period = _period_of(m.group(1), whole=False)
             if period is not None:
-                markers.append((m.start(1), period))
+                markers.append((m.start(1), period, False))
         markers.sort()
         return markers, [m[0] for m in markers]
 
     def period_at(self, pos: int) -> str | None:
+        """The period the text at pos is in: the last heading's, or a paragraph opening's within a section a
+        look-back heading opened (in a news item, 五年来 sums up to the time of writing)."""
         index = bisect.bisect_right(self._marker_starts, pos) - 1
-        return self._markers[index][1] if index >= 0 else None
+        period, section = None, None
+        for marker_start, kind, heading in reversed(self._markers[:index + 1]):
+            if heading:
+                section = kind
+                break
+            if period is None:
+                period = kind
+        if section in ("year", "term"):
+            return period or section
+        if section == "planned":
+            return section
+        return "year" if self.looks_back and period is None else (period if self.looks_back else None)
 
     def describe(self, figure: dict) -> Statement:
         text, cues = self.ctx.text, _cues()
@@ -120,7 +136,9 @@ class Describer:
                 last = year_value(span.group(2))
                 year, year_source = (w, "sentence") if w is not None and last > w else (last, "sentence")
             elif since is not None and (named is None or since.start() > named.start()):
-                period_start = year_value(since.group(1))
+                period_start = year_value(since.group(1) or since.group(2))
+                if year == period_start and w is not None:     # 自1998年…以来: up to the time of writing
+                    year, year_source = (w - 1 if period in ("year", "term") else w), "document"
             elif named is not None:
                 period_start = cues["periods"][named.group()][0]
             elif period == "term" and w is not None:
@@ -133,6 +151,8 @@ class Describer:
         if (status == "actual" and not approx and same_sentence and previous[1] == "planned"
                 and not cues["clause_verbs"].search(text, clause_start, start)):
             status = "planned"               # 计划实施项目9个，总投资10907.64万元: the plan's next item
+        if status == "planned" and year_source == "section" and not period_start:
+            year, year_source = w, "document"          # a target of a review is the writing year's
         self._previous = (sentence_start, status, basis, reason, family)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
 
