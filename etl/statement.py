@@ -31,7 +31,6 @@ def _cues() -> dict:
     data = yaml.safe_load((LEXICON_DIR / "statement.yaml").read_text(encoding="utf-8"))
     words = lambda key: re.compile("|".join(data[key])) if data[key] else re.compile("(?!)")  # noqa: E731
     cues = {key: words(key) for key in data if isinstance(data[key], list)}
-    cues["adverbial_chars"] = data["adverbial_chars"]
     cues["periods"] = {name: tuple(span) for name, span in data["periods"].items()}
     cues["period_names"] = re.compile("|".join(map(re.escape, sorted(data["periods"], key=len, reverse=True))))
     cues["top_heading"] = re.compile(data["top_heading"])
@@ -146,13 +145,9 @@ class Describer:
         if year_source == "document" and w is not None and period in ("year", "term"):
             year, year_source = w - 1, "section"
         clause_after = text[clause_start:_clause_end(text, end, end + 40)]
-        status, approx = _status(text[sentence_start:clause_start], text[clause_start:start], clause_after,
+        long_start = max([text.rfind(ch, sentence_start, clause_start) for ch in "；;"] + [sentence_start - 1]) + 1
+        status, approx = _status(text[long_start:clause_start], text[clause_start:start], clause_after,
                                  year, w, period)
-        if (status == "actual" and not approx and same_sentence and previous[1] == "planned"
-                and not cues["clause_verbs"].search(text, clause_start, start)):
-            status = "planned"               # 计划实施项目9个，总投资10907.64万元: the plan's next item
-        if status == "planned" and year_source == "section" and not period_start:
-            year, year_source = w, "document"          # a target of a review is the writing year's
         self._previous = (sentence_start, status, basis, reason, family)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
 
@@ -240,14 +235,23 @@ def _default_basis(figure: dict, after: str, period: str | None) -> str:
 def _status(earlier: str, clause: str, clause_after: str, year: int | None, writing_year: int | None,
             period: str | None) -> tuple[str, bool]:
     """(status, approx): planned when a planned word governs the figure and nothing after it says achieved.
-    A planned word governs its own clause (clause: from the clause's start to the figure), and the clauses
-    after a short adverbial clause that opens the sentence (earlier: the sentence before the clause)."""
+    A planned word governs the rest of its clause and the clauses after it up to a ；, until a clause states a
+    result of its own (clause: from the clause's start to the figure; earlier: the clauses before it)."""
     cues = _cues()
-    opening = re.split("[，,；;：:]", earlier, maxsplit=1)[0]
-    if len(opening) <= cues["adverbial_chars"] and cues["planned"].search(opening):
-        clause = opening + "，" + clause
+    masked_earlier = cues["not_planned"].sub(lambda m: "_" * len(m.group()), earlier)
+    governing = _last_match(cues["planned"], masked_earlier)
+    setting = _last_match(cues["planned_setting"], masked_earlier)
+    if setting is not None and cues["planned_task"].search(masked_earlier + clause + clause_after, setting.end()) \
+            and (governing is None or setting.start() > governing.start()):
+        governing = setting              # 确立了三年实施的重大项目126项，重点改革任务119条
+    later = _clause_end(masked_earlier, governing.end(), len(masked_earlier)) if governing else 0
+    if governing is not None and not cues["clause_verbs"].search(masked_earlier, later) \
+            and not cues["actual_after_plan"].search(masked_earlier, governing.end()) \
+            and not cues["clause_verbs"].search(clause):
+        clause = masked_earlier[governing.start():] + "，" + clause   # 将设立专项，每年提供500万元
     masked = cues["not_planned"].sub(lambda m: "_" * len(m.group()), clause)
-    if cues["planned_setting"].search(masked) and cues["planned_task"].search(clause_after):
+    setting = cues["planned_setting"].search(masked)
+    if setting and cues["planned_task"].search(masked + clause_after, setting.end()):
         return "planned", False
     planned = _last_match(cues["planned"], masked)
     if planned is not None:
