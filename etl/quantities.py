@@ -791,12 +791,12 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
                     numeral, single)
 
 
-@lru_cache(maxsize=1 << 16)
 def _before_minus_is_term(ch: str) -> bool:
     """A - after ch is a dash between two terms (3-5, A-1, 4%-5%), not a minus sign (增长-2.3%)."""
     return (ch.isascii() and ch.isalnum()) or ch in "%‰"
 
 
+@lru_cache(maxsize=1 << 16)
 def _reading(numeral: str, hedged: bool, after_shang_cheng: bool, sign: float, unit_base: str | None) -> tuple | None:
     """What _general_quantity works out from the numeral alone (no range) and its unit: (value, unit as written,
     value_norm, unit_norm, kind, approx, numeral kind, single Chinese digit), or None for no quantity.

@@ -18,7 +18,9 @@ _NUM = rf"\d+(?:\.\d+)?|[{''.join(CN_DIGITS)}{''.join(SMALL)}]+"
 MONEY_TAIL = re.compile(r"([0-9零〇一二两三四五六七八九])[角毛](?:([0-9零〇一二两三四五六七八九])分)?钱?|"
                         r"([0-9一二两三四五六七八九])分钱?")
 # 角/毛 on their own, where 钱, 分 or a second digit (三毛五) says it is money: 五毛钱, 5角3分
-SMALL_MONEY = re.compile(r"(?<![\d.])([0-9零〇一二两三四五六七八九十]{1,3})[角毛](?:钱|([0-9一二两三四五六七八九])分?钱?)")
+SMALL_MONEY = re.compile(r"(?<![\d.])([0-9零〇一二两三四五六七八九十]{1,3})[角毛]"
+                         r"(?:钱|([0-9一二两三四五六七八九])(?:分钱?|钱|(?![\u4e00-\u9fff])))")
+_JIAO = re.compile("[角毛]")
 _DIGIT = {str(i): i for i in range(10)} | {k: v for k, v in CN_DIGITS.items()}
 CLAUSE_END = "，。；;：:！？!?\n（）()"
 MONEY_LOOKBACK = 24
@@ -55,12 +57,28 @@ def small_money(text: str, found_spans) -> list[tuple[float, int, int]]:
     out = []
     if "角" not in text and "毛" not in text:
         return out
-    for m in SMALL_MONEY.finditer(text):
+    for m in _small_money_matches(text):
         num = evaluate(m.group(1))
         if num is None or any(s < m.end() and m.start() < e for s, e in found_spans):
             continue
         out.append((num.value / 10 + _digit(m.group(2)) / 100, m.start(), m.end()))
     return out
+
+
+def _small_money_matches(text: str):
+    """SMALL_MONEY.finditer(text), tried only in the three characters before each 角 or 毛 (its numeral is one to
+    three characters long): most texts hold a few of them (视角, 毛利), and no digit run is tried at every digit."""
+    end = 0
+    for hit in _JIAO.finditer(text):
+        i = hit.start()
+        if i < end:
+            continue
+        for start in range(max(end, i - 3), i):
+            m = SMALL_MONEY.match(text, start)
+            if m and m.start() < i < m.end():
+                yield m
+                end = m.end()
+                break
 
 
 def link(text: str, found: list, unit_norms: dict, blocked) -> list:

@@ -31,6 +31,20 @@ def _traditional() -> re.Pattern:
     return re.compile("[" + "".join(changed) + "]")
 
 
+@lru_cache(maxsize=None)
+def _either() -> re.Pattern:
+    """A traditional character or a tone-marked vowel: what simplify acts on (one pass over most texts)."""
+    return re.compile(_traditional().pattern[:-1] + TONE_VOWELS + "]")
+
+
+def simplify(text: str) -> str:
+    """drop_pinyin, then to_simplified: the normalisation step (most texts hold neither and are returned as they
+    are after one search)."""
+    if not _either().search(text):
+        return text
+    return to_simplified(drop_pinyin(text))
+
+
 def to_simplified(text: str) -> str:
     """text with its traditional characters converted; every line keeps its length (a line whose phrase-level
     conversion would change its length is converted character by character)."""
