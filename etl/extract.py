@@ -51,7 +51,7 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
         return None                      # articles and words: 一台机器人, 一批, 二次
     if q.start and text[q.start - 1] in DEMONSTRATIVE:
         return None                      # 这两种资源, 该3项
-    if text[q.start] == "几" or (q.approx and is_threshold(text, q.start, q.end, q.approx)):
+    if text[q.start] in "几数" or (q.approx and is_threshold(text, q.start, q.end, q.approx)):
         return None                      # 几千万元: no stated number; 营收超亿元的企业达120家: the bar, not a result
     if q.unit.endswith("届") and (_HAN.match(text[q.end:q.end + 1] or " ")
                                  or (q.numeral == "chinese" and not COUNTED_EDITIONS.search(text, max(0, q.start - 6), q.start))):

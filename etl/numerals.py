@@ -15,7 +15,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 LARGE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 HEDGES = "余多"
-VAGUE = "几"             # an approximate digit: 十几, 二十几万, 几十, 几百万 (read as the multipliers alone, approx)
+VAGUE = "几数"           # an approximate digit: 十几, 二十几万, 几十, 数百万 (read as the multipliers alone, approx)
 
 _CN = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 _MULTIPLIERS = "".join(SMALL) + "".join(LARGE)
@@ -35,11 +35,12 @@ def numeral_pattern(lone_chinese: str = "", first: str = "") -> str:
     first: a class body for the opening character, a superset of the digits (`\d` spelt out, which re tests
     by table where `\d` costs a Unicode database call at every character of the text); its other characters
     start no match."""
-    chinese = f"(?<=[{_CN}{VAGUE}])(?:{lone_chinese})" if first else lone_chinese
     opening = first or r"\d"
-    return (rf"[{opening}{_CN}{VAGUE}](?:(?<=\d)(?:{_ARABIC_REST})|{chinese})"
+    # the opening: an Arabic number, 几/数 before a multiplier (几十, 数百), or a Chinese numeral character
+    return (rf"[{opening}{_CN}{VAGUE}](?:(?<=\d)(?:{_ARABIC_REST})|(?<=[{VAGUE}])(?=[{_MULTIPLIERS}])|"
+            rf"(?<=[{_CN}])(?:{lone_chinese}))"
             rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}{VAGUE}](?=[{_MULTIPLIERS}])"
-            rf"|{VAGUE}(?<=[{''.join(SMALL)}]{VAGUE}))*"
+            rf"|[{VAGUE}](?<=[{''.join(SMALL)}].)|个(?<=[{_CN}\d]个)(?=亿))*"
             rf"[{HEDGES}]?")
 
 
@@ -130,7 +131,7 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
         if tok in HEDGES:
             approx = True
             continue
-        if tok == VAGUE:
+        if tok in VAGUE:
             if pending is not None or decimal_digits is not None:
                 return None                      # 三几
             approx = True

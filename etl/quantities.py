@@ -13,7 +13,7 @@ from operator import attrgetter
 
 from . import quantity_links
 from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
-from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
+from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
 from .paths import LEXICON_DIR
 from .textnorm import SPACE_CHARS, clean_with_offsets
 
@@ -22,7 +22,7 @@ PRE_FLOOR = ("不少于", "不低于", "至少", "最低", "最少")
 PRE_APPROX = ("将近", "接近", "近乎", "几乎", "大约", "约为", "超过", "突破", "多达", "不到", "不足", "达近", "近",
               "约", "逾", "超", "或", "破")
 POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
-RANGE_LINK = re.compile(r"\s*(?:~|～|-|—|–|－|至|到)\s*")
+RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
 VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
@@ -119,8 +119,8 @@ def blocked_mask(text: str) -> bytearray:
         for s, e in found:
             mask[s:e] = b"\x01" * (e - s)
     for s, e in spans[-1]:                            # the numeral words
-        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL):
-            continue                      # 3万一千: the numeral goes on, it is not the word 万一
+        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL or text[s - 1] in VAGUE):
+            continue                      # 3万一千, 几千万: the numeral goes on, it is not the word 万一
         if text[e - 1] == "点" and text[e:e + 1] in CN_DIGITS:
             continue                      # 一点二万人: a decimal point, not the word 一点
         if _all_numeral(text, s, e) and _unit_at(text, e):
@@ -777,7 +777,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
     unit_base = unit.group() if unit else None
     reading = _reading(m.group(), hedge == "approx", before in "上成", sign, unit_base)
     if reading is None:
-        return None
+        return _adjacent_digits(text, m, unit_base)
     value, unit_text, value_norm, unit_norm, kind, approx, numeral, single = reading
     end = e
     if unit_base is not None:
@@ -789,6 +789,28 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
         approx = True
     return Quantity(value, None, unit_text, value_norm, None, unit_norm, approx, s, end, text[s:end], kind, qualifier,
                     numeral, single)
+
+
+# 三五百, 八九亿, 二三十, 三五个: two neighbouring digits for a vague range (the second one or two above the first)
+_ADJACENT = re.compile(r"([一二三四五六七八九])([二三四五六七八九])([十百千万亿]*)")
+
+
+def _adjacent_digits(text: str, m: re.Match, unit_base: str | None) -> Quantity | None:
+    """The approximate range a pair of neighbouring digits states (三五百人: 300 to 500), or None."""
+    pair = _ADJACENT.fullmatch(m.group())
+    if pair is None or unit_base is None:
+        return None
+    d1, d2 = CN_DIGITS[pair.group(1)], CN_DIGITS[pair.group(2)]
+    if not d1 < d2 <= d1 + 2:
+        return None
+    low, high = evaluate(pair.group(1) + pair.group(3)), evaluate(pair.group(2) + pair.group(3))
+    if low is None or high is None:
+        return None
+    factor, unit_norm, kind = _unit_norms()[unit_base]
+    end = m.end() + len(unit_base)
+    return Quantity(tidy(low.written), tidy(high.written), low.scale_text + unit_base, tidy(low.value * factor),
+                    None if high is None else tidy(high.value * factor), unit_norm, True, m.start(), end,
+                    text[m.start():end], kind, "approx", "chinese")
 
 
 def _before_minus_is_term(ch: str) -> bool:
@@ -827,7 +849,11 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
     hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
     num = evaluate(m.group(), hedge == "approx")
     if num is None:
-        return None
+        if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
+                or (before.isascii() and before.isalpha())):
+            return None
+        unit = unit_match(text, e)
+        return _adjacent_digits(text, m, unit.group() if unit else None)
     if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
             or (not num.has_digit and before in "上成")):
         return None                                   # 数百, 上千, 若干: not a stated number (总数1200家 is)
@@ -851,6 +877,8 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
     if value_max is not None:
         scale = value_max.scale if num.scale == 1 else num.scale
         low, high = num.value * (scale if num.scale == 1 else 1), value_max.value
+        if low > high and num.scale == 1:
+            low = num.value                           # 从8500到3万元: the first is already in 元
         written, written_max, scale_text = low / scale, high / scale, value_max.scale_text or num.scale_text
     else:
         low, high = num.value, None

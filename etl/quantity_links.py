@@ -11,7 +11,7 @@ from functools import lru_cache
 from .paths import LEXICON_DIR
 from .numerals import CN_DIGITS, LARGE, SMALL, evaluate
 
-RANGE_GAP = re.compile(r"\s*(?:~|～|-|—|–|－|至|到)\s*")
+RANGE_GAP = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
 LIST_GAP = frozenset(("、", "和", "及", "与", "或"))
 _NUM = rf"\d+(?:\.\d+)?|[{''.join(CN_DIGITS)}{''.join(SMALL)}]+"
 # after a quantity in 元: 5角, 2角3分, 3分 (one digit each)
@@ -20,7 +20,11 @@ MONEY_TAIL = re.compile(r"([0-9零〇一二两三四五六七八九])[角毛](?:
 # 角/毛 on their own, where 钱, 分 or a second digit (三毛五) says it is money: 五毛钱, 5角3分
 SMALL_MONEY = re.compile(r"(?<![\d.])([0-9零〇一二两三四五六七八九十]{1,3})[角毛]"
                          r"(?:钱|([0-9一二两三四五六七八九])(?:分钱?|钱|(?![\u4e00-\u9fff])))")
-_JIAO = re.compile("[角毛]")
+_JIAO = re.compile("[角毛块]")
+# 块 for 元, where 毛/角 or a last digit follow: 十块三毛, 一百三十五块六角七分钱, 三块五
+KUAI = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]{1,10})块"
+                  r"(?:([0-9一二两三四五六七八九])[角毛](?:([0-9一二两三四五六七八九])分)?钱?|"
+                  r"([0-9一二两三四五六七八九])(?![\d\u4e00-\u9fff]))")
 _DIGIT = {str(i): i for i in range(10)} | {k: v for k, v in CN_DIGITS.items()}
 CLAUSE_END = "，。；;：:！？!?\n（）()"
 MONEY_LOOKBACK = 24
@@ -53,28 +57,36 @@ def money_tail(text: str, pos: int) -> tuple[float, int] | None:
 
 
 def small_money(text: str, found_spans) -> list[tuple[float, int, int]]:
-    """(yuan, start, end) of 角/毛 amounts standing alone (五毛钱)."""
+    """(yuan, start, end) of 角/毛 amounts standing alone (五毛钱) and of 块 amounts with 毛 or 角 (十块三毛)."""
     out = []
-    if "角" not in text and "毛" not in text:
+    if "角" not in text and "毛" not in text and "块" not in text:
         return out
     for m in _small_money_matches(text):
         num = evaluate(m.group(1))
         if num is None or any(s < m.end() and m.start() < e for s, e in found_spans):
             continue
-        out.append((num.value / 10 + _digit(m.group(2)) / 100, m.start(), m.end()))
+        if m.re is SMALL_MONEY and m.start() and text[m.start() - 1] in "元块圆":
+            continue                                  # 1元2角3分: the amount in 元 takes its tail
+        if m.re is KUAI:
+            jiao = _digit(m.group(2) or m.group(4)) / 10 + _digit(m.group(3)) / 100
+            out.append((num.value + jiao, m.start(), m.end()))
+        else:
+            out.append((num.value / 10 + _digit(m.group(2)) / 100, m.start(), m.end()))
     return out
 
 
 def _small_money_matches(text: str):
-    """SMALL_MONEY.finditer(text), tried only in the three characters before each 角 or 毛 (its numeral is one to
-    three characters long): most texts hold a few of them (视角, 毛利), and no digit run is tried at every digit."""
+    """SMALL_MONEY (before 角, 毛) and KUAI (before 块) matches, tried only in the few characters before each of
+    those (their numeral is short): most texts hold few of them (视角, 毛利, 板块), and no digit run is tried at
+    every digit."""
     end = 0
     for hit in _JIAO.finditer(text):
         i = hit.start()
         if i < end:
             continue
-        for start in range(max(end, i - 3), i):
-            m = SMALL_MONEY.match(text, start)
+        pattern, back = (KUAI, 10) if hit.group() == "块" else (SMALL_MONEY, 3)
+        for start in range(max(end, i - back), i):
+            m = pattern.match(text, start)
             if m and m.start() < i < m.end():
                 yield m
                 end = m.end()
