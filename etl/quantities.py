@@ -15,6 +15,7 @@ from . import quantity_links
 from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
 from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
 from .paths import LEXICON_DIR
+from .simplified import to_simplified
 from .textnorm import SPACE_CHARS, clean_with_offsets
 
 PRE_CAP = ("最高不超过", "不得超过", "不超过", "不高于", "不多于", "最高", "最多", "上限为", "上限", "限报", "限")
@@ -934,6 +935,7 @@ def parse_quantities(text: str) -> list[dict]:
     value_max / value_max_norm for ranges, text, kind, qualifier (approx, cap, floor) and numeral.
     """
     clean, offsets = clean_with_offsets(text)
+    clean = to_simplified(clean)                      # 126個 -> 126个, one character for one: offsets hold
     return [q.public(offsets, text) for q in scan(clean)]
 
 

@@ -134,13 +134,22 @@ def _share_units(text: str, found: list, unit_norms: dict) -> list:
             continue
         split = base_unit(nxt.unit, unit_norms)
         num = evaluate(q.text.lstrip("-－负−"))
-        if split is None or num is None or (num.scale_text or "") != split[0]:
+        if split is None or num is None or (num.scale_text and num.scale_text != split[0]):
             continue
         factor, unit_norm, kind = unit_norms[split[1]]
         sign = -1.0 if q.value < 0 else 1.0
-        out[i] = replace(q, value=_tidy(sign * num.written), unit=num.scale_text + split[1],
-                         value_norm=_tidy(sign * num.value * factor), unit_norm=unit_norm, kind=kind)
+        # 8.6、5.2万吨: a number without a scale word takes the list's scale too
+        scale = 1.0 if num.scale_text else _scale_of(split[0])
+        out[i] = replace(q, value=_tidy(sign * num.written), unit=split[0] + split[1],
+                         value_norm=_tidy(sign * num.value * scale * factor), unit_norm=unit_norm, kind=kind)
     return out
+
+
+def _scale_of(scale_text: str) -> float:
+    factor = 1.0
+    for ch in scale_text:
+        factor *= SMALL.get(ch) or LARGE[ch]
+    return factor
 
 
 def _money_without_yuan(text: str, q, blocked):

@@ -138,6 +138,8 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
                 unit_match = HEADER_UNIT.search(header)
                 unit = (unit_match.group(1) or unit_match.group(2)) if unit_match else (row_unit or table_unit)
                 name = header[:unit_match.start()].strip() if unit_match else header
+                if row_unit is not None and not unit_match:
+                    name = row_cells[0][2]            # 指标 | 单位 | 数值: the row's first cell names the figure
                 if own is not None:                   # 12项: the cell's own unit
                     cell, unit = own
                     ce = cs + len(cell)
