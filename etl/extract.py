@@ -16,6 +16,7 @@ from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
 from .statement import Describer
 from .tables import table_cells
+from .thresholds import is_threshold
 
 FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
@@ -27,7 +28,7 @@ COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计�
 # Requirements and caps of a call for proposals are rules, not achievements.
 # (The look-behinds come after 须 and 需, not before: with every alternative opening on a plain character, re
 # skips straight to the candidates; 须(?<![急无]须) rejects what (?<![急无])须 does.)
-REQUIREMENT = re.compile(r"必须|须(?<![急无]须)|应当|不得|原则上|限报|需(?<!急需)(?![求要])|要求|每个?项目(?:支持|资助)|"
+REQUIREMENT = re.compile(r"必须|须(?<![急无]须)|应当|不得|原则上|限报|需(?<![急供]需)(?![求要])|要求|每个?项目(?:支持|资助)|"
                          r"一般为|一般不超过|资助额度|资助强度|支持强度")
 
 
@@ -55,6 +56,8 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
         return None                      # articles and words: 一台机器人, 一批, 二次
     if q.start and text[q.start - 1] in DEMONSTRATIVE:
         return None                      # 这两种资源, 该3项
+    if text[q.start] in "几数" or (q.approx and is_threshold(text, q.start, q.end, q.approx)):
+        return None                      # 几千万元: no stated number; 营收超亿元的企业达120家: the bar, not a result
     if q.unit.endswith("届") and (_HAN.match(text[q.end:q.end + 1] or " ")
                                  or (q.numeral == "chinese" and not COUNTED_EDITIONS.search(text, max(0, q.start - 6), q.start))):
         return None                      # 十八届三中全会, 党的十八届: an edition, not a count

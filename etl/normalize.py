@@ -10,6 +10,7 @@ from collections import Counter
 from functools import lru_cache
 
 from .paths import LEXICON_DIR
+from .simplified import simplify
 from .tables import _cells, _is_header, is_table_row, separated_lines
 from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
 
@@ -265,6 +266,7 @@ def _dropped(counts: Counter) -> set[str]:
 
 
 def normalize_text(raw: str) -> str:
+    raw = simplify(raw)                         # 項目 -> 项目, 项(xiàng)目 -> 项目
     # One pass tells whether the text holds any character the next three steps or the search for table rows
     # act on (most texts hold none: then they would leave it as it is)
     plain = not _SPECIAL.search(raw)

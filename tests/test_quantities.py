@@ -10,8 +10,10 @@ CASES = [json.loads(l) for l in (Path(__file__).parent / "cases" / "quantities.j
          if l.strip()]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["text"] for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=c["xfail"], strict=True))
+                                  if c.get("xfail") else c for c in CASES], ids=[c["text"] for c in CASES])
 def test_quantity(case):
+    """A case marked "xfail" (with the reason) is a known failure, kept in the data: it must still fail."""
     found = parse_quantities(case["text"])
     if case.get("expect_none"):
         assert found == []

@@ -1,0 +1,183 @@
+"""Quantities read together with their neighbours, after the scan: a range with the unit on both ends (4%-5%,
+6%～7%), a unit that a list shares (1409万、1305万人次), RMB written in 元, 角/毛 and 分 (3元5角, 五毛钱), and money
+written without 元 where the clause is about money (资金3亿 -> 30000 万元; the money words are
+lexicons/money_words.txt)."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from .paths import LEXICON_DIR
+from .numerals import CN_DIGITS, LARGE, SMALL, evaluate
+
+RANGE_GAP = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
+LIST_GAP = frozenset(("、", "和", "及", "与", "或"))
+_NUM = rf"\d+(?:\.\d+)?|[{''.join(CN_DIGITS)}{''.join(SMALL)}]+"
+# after a quantity in 元: 5角, 2角3分, 3分 (one digit each)
+MONEY_TAIL = re.compile(r"([0-9零〇一二两三四五六七八九])[角毛](?:([0-9零〇一二两三四五六七八九])分)?钱?|"
+                        r"([0-9一二两三四五六七八九])分钱?")
+# 角/毛 on their own, where 钱, 分 or a second digit (三毛五) says it is money: 五毛钱, 5角3分
+SMALL_MONEY = re.compile(r"(?<![\d.])([0-9零〇一二两三四五六七八九十]{1,3})[角毛]"
+                         r"(?:钱|([0-9一二两三四五六七八九])(?:分钱?|钱|(?![\u4e00-\u9fff])))")
+_JIAO = re.compile("[角毛块]")
+# 块 for 元, where 毛/角 or a last digit follow: 十块三毛, 一百三十五块六角七分钱, 三块五
+KUAI = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]{1,10})块"
+                  r"(?:([0-9一二两三四五六七八九])[角毛](?:([0-9一二两三四五六七八九])分)?钱?|"
+                  r"([0-9一二两三四五六七八九])(?![\d\u4e00-\u9fff]))")
+_DIGIT = {str(i): i for i in range(10)} | {k: v for k, v in CN_DIGITS.items()}
+CLAUSE_END = "，。；;：:！？!?\n（）()"
+MONEY_LOOKBACK = 24
+MONEY_SCALES = frozenset(("亿", "万亿", "千万", "万"))
+_SCALE_CHARS = frozenset("".join(SMALL) + "".join(LARGE))
+
+
+@lru_cache(maxsize=None)
+def money_words() -> re.Pattern:
+    """The words that make a clause about money (资金, 投资, 总值 …), as one regex."""
+    lines = (LEXICON_DIR / "money_words.txt").read_text(encoding="utf-8").splitlines()
+    words = sorted({w.strip() for w in lines if w.strip() and not w.startswith("#")}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+def _digit(ch: str | None) -> int:
+    return _DIGIT[ch] if ch else 0
+
+
+TAIL_FIRST = frozenset("0123456789零〇一二两三四五六七八九")
+
+
+def money_tail(text: str, pos: int) -> tuple[float, int] | None:
+    """(yuan, end) of a 角/分 tail at pos, after an amount in 元 (3元5角: 0.5), or None."""
+    m = MONEY_TAIL.match(text, pos)
+    if m is None:
+        return None
+    jiao, fen = (_digit(m.group(1)), _digit(m.group(2))) if m.group(1) else (0, _digit(m.group(3)))
+    return jiao / 10 + fen / 100, m.end()
+
+
+def small_money(text: str, found_spans) -> list[tuple[float, int, int]]:
+    """(yuan, start, end) of 角/毛 amounts standing alone (五毛钱) and of 块 amounts with 毛 or 角 (十块三毛)."""
+    out = []
+    if "角" not in text and "毛" not in text and "块" not in text:
+        return out
+    for m in _small_money_matches(text):
+        num = evaluate(m.group(1))
+        if num is None or any(s < m.end() and m.start() < e for s, e in found_spans):
+            continue
+        if m.re is SMALL_MONEY and m.start() and text[m.start() - 1] in "元块圆":
+            continue                                  # 1元2角3分: the amount in 元 takes its tail
+        if m.re is KUAI:
+            jiao = _digit(m.group(2) or m.group(4)) / 10 + _digit(m.group(3)) / 100
+            out.append((num.value + jiao, m.start(), m.end()))
+        else:
+            out.append((num.value / 10 + _digit(m.group(2)) / 100, m.start(), m.end()))
+    return out
+
+
+def _small_money_matches(text: str):
+    """SMALL_MONEY (before 角, 毛) and KUAI (before 块) matches, tried only in the few characters before each of
+    those (their numeral is short): most texts hold few of them (视角, 毛利, 板块), and no digit run is tried at
+    every digit."""
+    end = 0
+    for hit in _JIAO.finditer(text):
+        i = hit.start()
+        if i < end:
+            continue
+        pattern, back = (KUAI, 10) if hit.group() == "块" else (SMALL_MONEY, 3)
+        for start in range(max(end, i - back), i):
+            m = pattern.match(text, start)
+            if m and m.start() < i < m.end():
+                yield m
+                end = m.end()
+                break
+
+
+def link(text: str, found: list, unit_norms: dict, blocked) -> list:
+    """The quantities of one text (in order) with ranges joined, list units shared and money without 元 read."""
+    found = _join_ranges(text, found)
+    found = _share_units(text, found, unit_norms)
+    return [_money_without_yuan(text, q, blocked) if q.unit is None else q for q in found]
+
+
+def _join_ranges(text: str, found: list) -> list:
+    out = []
+    for q in found:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.unit is not None and q.unit_norm == prev.unit_norm and prev.value_max is None
+                and q.value_max is None and q.unit is not None):
+            gap = text[prev.end:q.start]
+            negative = q.value < 0 and text[q.start] in "-－" and gap == ""
+            if (negative or (gap and RANGE_GAP.fullmatch(gap))) and abs(prev.value_norm) <= abs(q.value_norm):
+                out[-1] = replace(prev, value_max=abs(q.value), value_max_norm=abs(q.value_norm), end=q.end,
+                                  text=text[prev.start:q.end], approx=prev.approx or q.approx)
+                continue
+        out.append(q)
+    return out
+
+
+def base_unit(unit: str, unit_norms: dict) -> tuple[str, str] | None:
+    """(scale, base) of a unit as written: 万人次 -> (万, 人次), 万千瓦 -> (万, 千瓦)."""
+    for i in range(len(unit)):
+        if unit[i:] in unit_norms and all(c in _SCALE_CHARS for c in unit[:i]):
+            return unit[:i], unit[i:]
+    return None
+
+
+def _share_units(text: str, found: list, unit_norms: dict) -> list:
+    """A bare number right before 、 and a number with a unit takes that unit (right to left, so that a whole
+    list 10、20、30个 shares it)."""
+    out = list(found)
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if q.unit is not None or nxt.unit is None or nxt.value_max is not None or text[q.end:nxt.start] not in LIST_GAP:
+            continue
+        split = base_unit(nxt.unit, unit_norms)
+        num = evaluate(q.text.lstrip("-－负−"))
+        if split is None or num is None or (num.scale_text and num.scale_text != split[0]):
+            continue
+        factor, unit_norm, kind = unit_norms[split[1]]
+        sign = -1.0 if q.value < 0 else 1.0
+        # 8.6、5.2万吨: a number without a scale word takes the list's scale too
+        scale = 1.0 if num.scale_text else _scale_of(split[0])
+        out[i] = replace(q, value=_tidy(sign * num.written), unit=split[0] + split[1],
+                         value_norm=_tidy(sign * num.value * scale * factor), unit_norm=unit_norm, kind=kind)
+    return out
+
+
+def _scale_of(scale_text: str) -> float:
+    factor = 1.0
+    for ch in scale_text:
+        factor *= SMALL.get(ch) or LARGE[ch]
+    return factor
+
+
+def _money_without_yuan(text: str, q, blocked):
+    """A bare number with a scale word (3亿, 1.2万亿, 万亿) in a clause that speaks of money reads as RMB."""
+    numeral = q.text.lstrip("-－负−")
+    num = evaluate(numeral, hedged=q.approx)
+    if num is None:
+        return q
+    scale_text, written = num.scale_text, num.written
+    if numeral and all(c in LARGE for c in numeral):
+        scale_text, written = numeral, 1.0           # 突破万亿: the bare scale is the value 1 of its scale
+    if scale_text not in MONEY_SCALES:
+        return q
+    after = text[q.end:q.end + 1]
+    if after and "\u4e00" <= after <= "\u9fff" and after not in "的":
+        return q                                      # 3亿人, 3万亩…: a word follows that the unit table lacks
+    lo = max(0, q.start - MONEY_LOOKBACK)
+    clause = text[lo:q.start]
+    for ch in CLAUSE_END:
+        cut = clause.rfind(ch)
+        if cut >= 0:
+            clause = clause[cut + 1:]
+    if not money_words().search(clause):
+        return q
+    sign = -1.0 if q.value < 0 else 1.0
+    return replace(q, value=_tidy(sign * written), unit=scale_text, value_norm=_tidy(sign * num.value * 1e-4),
+                   unit_norm="万元", kind="money")
+
+
+def _tidy(x: float) -> float:
+    return float(f"{x:.12g}")
