@@ -23,6 +23,7 @@ CLAUSE_CHARS = 24        # characters before a figure that say how it relates to
 OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
 CHANGE_CHARS = 8          # a change word (增长, 提高) this close before a number makes it a change
 STOCK_NOUN_CHARS = 8
+HEAD_NOUN_CHARS = 4       # the head noun ends the subject before a count (国际创业孵化机构1家)
 LOOKBACK_MONTHS = 2       # written in January or February: what it reports is the year before      # characters after a count that hold its noun (12个受援地州)
 
 
@@ -32,7 +33,9 @@ def _cues() -> dict:
     words = lambda key: re.compile("|".join(data[key])) if data[key] else re.compile("(?!)")  # noqa: E731
     cues = {key: words(key) for key in data if isinstance(data[key], list)}
     cues["periods"] = {name: tuple(span) for name, span in data["periods"].items()}
-    cues["period_names"] = re.compile("|".join(map(re.escape, sorted(data["periods"], key=len, reverse=True))))
+    # a named period as the time of what follows (“十四五”时期, 十三五以来), not inside a plan's name
+    cues["period_names"] = re.compile("(?:" + "|".join(map(re.escape, sorted(data["periods"], key=len, reverse=True)))
+                                      + ")(?=[”\"]?(?:" + "|".join(data["period_suffixes"]) + "))")
     cues["top_heading"] = re.compile(data["top_heading"])
     return cues
 
@@ -104,7 +107,11 @@ class Describer:
         previous = self._previous
         same_sentence = previous is not None and previous[0] == sentence_start
 
-        stock_noun = bool(cues["stock_subjects"].search(_noun_after(text, end)[:STOCK_NOUN_CHARS]))
+        noun_after = _noun_after(text, end)
+        head_noun = (figure.get("subject") or "")[-HEAD_NOUN_CHARS:]
+        stock_noun = unit_family(figure.get("unit_norm")) == "count" and bool(
+            cues["stock_subjects"].search(noun_after[:STOCK_NOUN_CHARS])
+            or (not noun_after and cues["stock_subjects"].search(head_noun)))
         basis, reason = _basis(figure, near, text[end:_clause_end(text, end, end + 20)])
         family = unit_family(figure.get("unit_norm"))
         if basis is None:
@@ -122,7 +129,7 @@ class Describer:
         named = _last_match(cues["period_names"], before)
         summed = span or since or named or cues["cumulative"].search(before)
         if basis == "flow" and (summed or (period == "term" and reason != "subject")) and not (
-                stock_noun and reason in ("default", "stock")):
+                stock_noun and not cues["flow_verbs"].search(near)):
             basis = "cumulative"             # 累计…, 2016年以来…, the 十四五 review's actions
         elif basis == "level" and period == "term" and cues["term_actions"].fullmatch(reason):
             basis = "cumulative"             # 建成…个 over the five years
@@ -181,10 +188,12 @@ def _clause_end(text: str, pos: int, ceiling: int) -> int:
     return min(found) if found else min(ceiling, len(text))
 
 
-def _last_match(pattern: re.Pattern, text: str) -> re.Match | None:
+def _last_match(pattern: re.Pattern, text: str, outside=None) -> re.Match | None:
+    """The last match of pattern in text (that outside accepts, when given)."""
     found = None
-    for found in pattern.finditer(text):
-        pass
+    for m in pattern.finditer(text):
+        if outside is None or outside(m):
+            found = m
     return found
 
 
@@ -213,6 +222,8 @@ def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
         return "flow", "subject"
     if cues["level_after"].search(after):
         return "level", "level_after"
+    if cues["object_before"].search(near) and cues["action_after"].search(after):
+        return "flow", "object"          # 对147家企业进行筛选: the things an action was done to
     level, flow = _last_match(cues["level_before"], near), _last_match(cues["flow_verbs"], near)
     if level is not None and (flow is None or level.end() > flow.end()):
         return "level", level.group()
