@@ -59,6 +59,7 @@ class Describer:
         self.looks_back = writing_month is not None and writing_month <= LOOKBACK_MONTHS
         self._markers, self._marker_starts = self._period_markers()
         self._previous: tuple | None = None    # (sentence start, status, basis, reason, unit family) of the last figure
+        self._summing: tuple | None = None     # (paragraph start, sentence start, period start) of a summing up
 
     def _period_markers(self) -> tuple[list[tuple[int, str | None, bool]], list[int]]:
         """(position, period, is a heading) where the text opens a period: 'year' (a review of W-1), 'term'
@@ -149,6 +150,19 @@ class Describer:
                 period_start = cues["periods"][named.group()][0]
             elif period == "term" and w is not None:
                 period_start = w - 5
+        para_start = self.ctx.paragraph_at(start)[0]
+        summing = self._summing
+        # (paragraph start, its start when the summing up opens the paragraph else -1, period start, sentence)
+        if (basis == "flow" and summing is not None and summing[0] == para_start and summing[3] != sentence_start
+                and (summing[1] == para_start or cues["list_openers"].match(text, sentence_start))
+                and year_source == "document" and not cues["annual"].search(before)
+                and not (stock_noun and not cues["flow_verbs"].search(near))):
+            basis, period_start = "cumulative", summing[2]   # the paragraph sums up a period (“十四五”以来…)
+        if basis == "cumulative" and (since or named or cues["summing"].search(before)):
+            opens = text[para_start:sentence_start].strip() == ""
+            self._summing = (para_start, sentence_start if opens else -1, period_start, sentence_start)
+        elif year_source != "document" and (summing is None or summing[0] == para_start):
+            self._summing = None             # a year named anew ends the summing up
         if year_source == "document" and w is not None and period in ("year", "term"):
             year, year_source = w - 1, "section"
         clause_after = text[clause_start:_clause_end(text, end, end + 40)]
