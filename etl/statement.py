@@ -113,7 +113,7 @@ class Describer:
         stock_noun = unit_family(figure.get("unit_norm")) == "count" and bool(
             cues["stock_subjects"].search(noun_after[:STOCK_NOUN_CHARS])
             or (not noun_after and cues["stock_subjects"].search(head_noun)))
-        basis, reason = _basis(figure, near, text[end:_clause_end(text, end, end + 20)])
+        basis, reason = _basis(figure, near, text[end:_clause_end(text, end, end + 20)], stock_noun)
         family = unit_family(figure.get("unit_norm"))
         if basis is None:
             listed = same_sentence and previous[4] == family and (
@@ -125,7 +125,17 @@ class Describer:
             # 截至2018年，全疆入网登记科技型企业20450家 (a level); 截至目前，签订了11个项目 (summed to date)
             basis = "level" if basis == "level" or reason == "default" or stock_noun else "cumulative"
             reason = "stock"
+        clause_after = text[clause_start:_clause_end(text, end, end + 40)]
+        long_start = max([text.rfind(ch, sentence_start, clause_start) for ch in "；;"] + [sentence_start - 1]) + 1
+        stated_year = figure.get("year")
+        if (figure.get("year_source") or "document") == "document" and w is not None and period in ("year", "term"):
+            stated_year = w - 1              # the year a review describes
+        status, approx = _status(text[long_start:clause_start], text[clause_start:start], clause_after,
+                                 stated_year, w, period)
         span = _last_match(SPAN, before)
+        if span is not None and status == "actual" and self.ctx.in_title(sentence_start + span.start(),
+                                                                          sentence_start + span.end()):
+            span = None                      # 按照《实施方案（2018～2020年）》出台…: the plan's years, not the figure's
         since = _last_match(YEAR_SINCE, before)
         named = _last_match(cues["period_names"], before)
         summed = span or since or named or cues["cumulative"].search(before)
@@ -165,10 +175,6 @@ class Describer:
             self._summing = None             # a year named anew ends the summing up
         if year_source == "document" and w is not None and period in ("year", "term"):
             year, year_source = w - 1, "section"
-        clause_after = text[clause_start:_clause_end(text, end, end + 40)]
-        long_start = max([text.rfind(ch, sentence_start, clause_start) for ch in "；;"] + [sentence_start - 1]) + 1
-        status, approx = _status(text[long_start:clause_start], text[clause_start:start], clause_after,
-                                 year, w, period)
         self._previous = (sentence_start, status, basis, reason, family)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
 
@@ -211,7 +217,7 @@ def _last_match(pattern: re.Pattern, text: str, outside=None) -> re.Match | None
     return found
 
 
-def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
+def _basis(figure: dict, near: str, after: str, stock_noun: bool) -> tuple[str | None, str]:
     """(basis, the word that says so) from the words around a figure; basis None when its clause has no word
     of flow or level (then it shares the basis of the figure before it in its sentence, see describe)."""
     cues = _cues()
@@ -239,6 +245,9 @@ def _basis(figure: dict, near: str, after: str) -> tuple[str | None, str]:
     if cues["object_before"].search(near) and cues["action_after"].search(after):
         return "flow", "object"          # 对147家企业进行筛选: the things an action was done to
     level, flow = _last_match(cues["level_before"], near), _last_match(cues["flow_verbs"], near)
+    reach = _last_match(cues["reach_verbs"], near)
+    if reach is not None and stock_noun and (flow is None or reach.end() >= flow.end()):
+        return "level", "reach"
     if level is not None and (flow is None or level.end() > flow.end()):
         return "level", level.group()
     if flow is not None:
