@@ -233,8 +233,16 @@ def _basis(figure: dict, near: str, after: str, stock_noun: bool) -> tuple[str |
         return "share", "share"
     if cues["change_after"].search(after):
         return "change", "change"
-    if change is not None and not cues["change_to"].match(near, change.end()):
+    change = _last_match(cues["change_count"], near)
+    if (change is not None and change.end() >= len(near) - (1 if change.group() in ("多", "少") else CHANGE_CHARS)
+            and not cues["change_to"].match(near, change.end())):
         return "change", change.group()
+    adding = _last_match(cues["adding"], near)
+    level = _last_match(cues["level_before"], near)
+    if adding is not None and (level is None or level.start() < adding.end()):
+        return "flow", adding.group()
+    if cues["flow_units"].fullmatch(unit):
+        return "flow", "unit"            # 达5.2亿人次: events counted
     subject = figure.get("subject") or ""
     if cues["level_subjects"].search(subject):
         return "level", "subject"
@@ -244,7 +252,7 @@ def _basis(figure: dict, near: str, after: str, stock_noun: bool) -> tuple[str |
         return "level", "level_after"
     if cues["object_before"].search(near) and cues["action_after"].search(after):
         return "flow", "object"          # 对147家企业进行筛选: the things an action was done to
-    level, flow = _last_match(cues["level_before"], near), _last_match(cues["flow_verbs"], near)
+    flow = _last_match(cues["flow_verbs"], near)
     reach = _last_match(cues["reach_verbs"], near)
     if reach is not None and stock_noun and (flow is None or reach.end() >= flow.end()):
         return "level", "reach"
