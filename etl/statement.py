@@ -17,7 +17,7 @@ import yaml
 from .context import DocumentContext
 from .indicators import unit_family
 from .paths import LEXICON_DIR
-from .years import SPAN, YEAR_SINCE, year_value
+from .years import SINGLE_YEAR, SPAN, YEAR_SINCE, year_value
 
 CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
 OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
@@ -95,6 +95,15 @@ class Describer:
             return section
         return "year" if self.looks_back and period is None else (period if self.looks_back else None)
 
+    def _this_year(self, lo: int, hi: int) -> bool:
+        """Whether text[lo:hi] speaks of the year of writing (今年, 上半年, 2017年 in a text of 2017)."""
+        text, w = self.ctx.text, self.writing_year
+        if _cues()["this_year"].search(text, lo, hi):
+            return True
+        since = [m.span() for m in YEAR_SINCE.finditer(text, lo, hi)]
+        return w is not None and any(year_value(m.group(1)) == w and not any(a <= m.start() < b for a, b in since)
+                                     for m in SINGLE_YEAR.finditer(text, lo, hi))
+
     def describe(self, figure: dict) -> Statement:
         text, cues = self.ctx.text, _cues()
         start, end = figure["char_start"], figure["char_end"]
@@ -122,8 +131,12 @@ class Describer:
             basis, reason = ((previous[2], previous[3]) if listed
                              else (_default_basis(figure, _noun_after(text, end), period), "default"))
         if basis in ("flow", "level") and cues["stock_opening"].search(before):
-            # 截至2018年，全疆入网登记科技型企业20450家 (a level); 截至目前，签订了11个项目 (summed to date)
-            basis = "level" if basis == "level" or reason == "default" or stock_noun else "cumulative"
+            # 截至2018年，全疆入网登记科技型企业20450家 (a level); 截至目前，签订了11个项目 (summed to date,
+            # unless the paragraph speaks of this year: 上半年…目前已完成投资400万元)
+            if basis == "level" or reason == "default" or stock_noun:
+                basis = "level"
+            elif not self._this_year(self.ctx.paragraph_at(start)[0], start):
+                basis = "cumulative"
             reason = "stock"
         clause_after = text[clause_start:_clause_end(text, end, end + 40)]
         long_start = max([text.rfind(ch, sentence_start, clause_start) for ch in "；;"] + [sentence_start - 1]) + 1
@@ -138,7 +151,18 @@ class Describer:
             span = None                      # 按照《实施方案（2018～2020年）》出台…: the plan's years, not the figure's
         since = _last_match(YEAR_SINCE, before)
         named = _last_match(cues["period_names"], before)
-        summed = span or since or named or cues["cumulative"].search(before)
+        single = _last_match(SINGLE_YEAR, before, outside=lambda m: not any(
+            p is not None and p.start() <= m.start() < p.end() for p in (span, since)))
+        if single is not None:               # “十四五”期间…，其中在2021年共实施104个: the year named last counts
+            span, since, named = (m if m is not None and m.start() > single.start() else None
+                                  for m in (span, since, named))
+        summing_words = before
+        if since is not None and w is not None and year_value(since.group(1) or since.group(2)) >= w:
+            if named is not None and named.start() > since.start():
+                named = None                 # 2011年新一轮援疆工作开展以来, written in 2011
+            summing_words = before[:since.start()] + before[since.end():]
+            since = None                     # 2011年…以来 written in 2011: within the year
+        summed = span or since or named or cues["cumulative"].search(summing_words)
         if basis == "flow" and (summed or (period == "term" and reason != "subject")) and not (
                 stock_noun and not cues["flow_verbs"].search(near)):
             basis = "cumulative"             # 累计…, 2016年以来…, the 十四五 review's actions

@@ -14,3 +14,6 @@ YEAR_SINCE = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年(?:\s*|[^，,。；;\d]{{
 
 def year_value(written: str) -> int:
     return int(written.translate(_CN_YEAR_DIGITS))
+
+# one year named as the time of what follows (2021年, not 2021年以来 or 2018～2020年)
+SINGLE_YEAR = re.compile(rf"(?<![\d～~\-—–至到])({YEAR_DIGITS})\s*年(?!\s*(?:以来|来|至今|起|开始|[~～\-—–]|至|到|\d))")
