@@ -424,11 +424,12 @@ class Attributor:
             return [], []
         return self._find(start, end)
 
-    def names_between(self, start: int, end: int, listed: bool = False) -> tuple[set[str], set[str]]:
-        """Regions (usable mentions; with listed, those in lists of places too) and partners (not in a list of
-        provinces) named in text[start:end]."""
+    def names_between(self, start: int, end: int, listed: bool = False,
+                      every: bool = False) -> tuple[set[str], set[str]]:
+        """Regions (usable mentions; with listed, those in lists of places too; with every, all, event places
+        included) and partners (not in a list of provinces) named in text[start:end]."""
         regions, partners = self._mentions_between(start, end)
-        return ({r[2] for r in regions if self._is_usable(r) or (listed and self._is_coordinated(r))},
+        return ({r[2] for r in regions if every or self._is_usable(r) or (listed and self._is_coordinated(r))},
                 {p[2] for p in partners if not self._in_list(p) and not self._in_brackets(p)})
 
     def command_region(self, start: int, end: int) -> str | None:

@@ -61,7 +61,7 @@ class Discourse:
         before the sentence: an aid command in the sentence, else the paragraph's last named subject, else
         the heading, else the head."""
         ctx, text = self.ctx, self.ctx.text
-        regions_here, partners_here = self.attributor.names_between(sentence_start, sentence_end, listed=True)
+        regions_here, partners_here = self.attributor.names_between(sentence_start, sentence_end, every=True)
         para_start, _ = ctx.paragraph_at(sentence_start)
         para_regions, para_partners = self.attributor.names_between(para_start, sentence_start)
         heading_region, heading_partner = self.attributor.heading_names(sentence_start)
