@@ -162,12 +162,13 @@ class Attributor:
         first = first.start()
         region_of_name = _region_of_name()
         regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, first, end)]
-        if regions:                      # drop the mentions that start inside an excluded phrase
+        partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text, first, end)]
+        if regions or partners:          # drop the mentions that start inside an excluded phrase (和田园, 巴丹吉林)
             excluded = [m.span() for m in _exclusions().finditer(text, start, end)]
             if excluded:
                 regions = [r for r in regions if not any(x_start <= r[0] < x_end for x_start, x_end in excluded)]
-        partners = load_partners()
-        return regions, [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text, first, end)]
+                partners = [p for p in partners if not any(x_start <= p[0] < x_end for x_start, x_end in excluded)]
+        return regions, partners
 
     def _sentence_mentions(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """_find for the sentence text[start:end], kept by its start."""
@@ -254,8 +255,8 @@ class Attributor:
         after = text[end:end + 12]
         if OWN_FIGURE_AFTER.match(after):
             return True                  # 其中北京1200万元、上海800万元: the partner's own figure
-        if before == "、" or after.startswith("、") or before == "在":
-            return False
+        if before in "、在—–-" or after.startswith("、"):
+            return False                 # a list, a place where, a stop of a route (西宁—成都—曼谷)
         if before in "，,；;。！？\n" and SUBJECT_AFTER.match(after):
             return True                  # 深圳市在喀什设立…: the province or city opens the clause as its subject
         return any(p.match(after) for p in partner_role_patterns())
@@ -442,8 +443,8 @@ class Attributor:
                     return regions[0]
         return None
 
-    def count_region_mentions(self, start: int, end: int) -> int:
-        return sum(1 for r in self._mentions_between(start, end)[0] if self._is_usable(r))
+    def count_region_mentions(self, start: int, end: int, every: bool = False) -> int:
+        return sum(1 for r in self._mentions_between(start, end)[0] if every or self._is_usable(r))
 
     def last_region(self, start: int, end: int) -> tuple[str | None, bool]:
         """(region, found): the last region named in text[start:end] that may attribute, None when that last
@@ -468,4 +469,4 @@ class Attributor:
         """北京、广东、上海等: a province inside a list names no one partner."""
         text, (start, end, _) = self.ctx.text, mention
         after = text[end:end + 2]
-        return (start > 0 and text[start - 1] == "、") or after[:1] == "、" or after[1:2] == "、"
+        return (start > 0 and text[start - 1] in "、—–-") or after[:1] == "、" or after[1:2] == "、"

@@ -14,7 +14,8 @@ from .attribute import Attributor
 from .context import DocumentContext
 from .lexicon import _lines
 
-HEAD_REPEATS = 2          # a region named this often in the head is its subject even outside the headline
+HEAD_REPEATS = 2
+FOCUS_CHARS = 1000        # a text naming Xinjiang's places or aid once per this many characters is about Xinjiang          # a region named this often in the head is its subject even outside the headline
 
 @lru_cache(maxsize=None)
 def _xinjiang_cue() -> re.Pattern:
@@ -46,6 +47,7 @@ class Discourse:
         self.head_region = one_region(regions) if self._named_in_head(regions, head_end) else None
         self.head_partner = next(iter(partners)) if len(partners) == 1 else None
         self.head_speaks_of_xinjiang = any(_xinjiang_cue().search(ctx.text, start, end) for start, end in ctx.head_lines)
+        self.focused = self._focused()
 
     def _named_in_head(self, regions: set[str], head_end: int) -> bool:
         """Whether the head's one region is its subject: named in a title line, or again and again."""
@@ -79,9 +81,17 @@ class Discourse:
         return region, partner, bool(regions_here), partners_here
 
     def speaks_of_xinjiang(self, sentence_start: int, sentence_end: int) -> bool:
-        """Whether the head, or the paragraph up to the sentence's end, speaks of Xinjiang or aid to it."""
-        if self.head_speaks_of_xinjiang:
+        """Whether the sentence is about Xinjiang: the document is (its head says so, or it names Xinjiang's
+        places and aid throughout), or its paragraph speaks of Xinjiang or aid to it. A province's report that
+        names 哈密 once (临河至哈密铁路) gives its figures no region and no partner."""
+        if self.focused:
             return True
         para_start, _ = self.ctx.paragraph_at(sentence_start)
-        return (bool(_xinjiang_cue().search(self.ctx.text, para_start, sentence_end))
-                or bool(self.attributor.names_between(para_start, sentence_end)[0]))
+        return bool(_xinjiang_cue().search(self.ctx.text, para_start, sentence_end))
+
+    def _focused(self) -> bool:
+        if self.head_speaks_of_xinjiang:
+            return True
+        text = self.ctx.text
+        mentions = len(_xinjiang_cue().findall(text)) + self.attributor.count_region_mentions(0, len(text), every=True)
+        return mentions * FOCUS_CHARS >= len(text)

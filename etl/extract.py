@@ -136,8 +136,8 @@ def _names(discourse: Discourse, sentence, region: str | None, partner: str | No
         region = d_region
     if partner is None:                  # no partner acts in the sentence: the one it names, else the discourse's
         partner = next(iter(named_partners)) if len(named_partners) == 1 else None if named_partners else d_partner
-    if partner is not None and not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
-        partner = None                   # a province's own figures in its own report
+    if not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
+        region = partner = None          # a province's own figures in its own report
     return {"region": region, "partner": partner}
 
 
