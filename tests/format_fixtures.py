@@ -4,7 +4,6 @@ files with a real table, saved web pages with site furniture, and broken files. 
 from __future__ import annotations
 
 import html
-import io
 import unicodedata
 from pathlib import Path
 
@@ -144,8 +143,8 @@ SITE_BOTTOM = """<div class="editor">（责任编辑：王五）</div>
 SITE_FOOTER = """<div class="footer"><p>版权所有 © 新疆维吾尔自治区科学技术厅</p><p>主办单位：新疆维吾尔自治区科学技术厅</p>
 <p>新ICP备05000000号-1 新公网安备 65010202000000号</p><p>网站标识码：6500000001</p></div>"""
 # what must never reach documents.text from a saved page
-FURNITURE = ["字号", "加大", "打印", "收藏", "责任编辑", "分享到", "版权所有", "ICP备", "浏览次数", "当前位置",
-             "机构概况", "关闭窗口", "网站标识码", "来源：", "时间："]
+FURNITURE = ["字号", "加大", "减小", "全屏", "收藏", "打印", "责任编辑", "分享到", "QQ空间", "版权所有", "ICP备",
+             "公网安备", "浏览次数", "当前位置", "机构概况", "关闭窗口", "网站标识码", "相关链接", "来源：", "时间："]
 PAGE_URL = "https://kjt.xinjiang.gov.cn/kjt/kjyj/2017-01-05/{n}.shtml"
 
 
@@ -169,18 +168,15 @@ def seed_html(index: int, path: Path, encoding: str = "utf-8") -> str:
             f"<meta name='PubDate' content='2017-01-05 10:30'></head><body>{SITE_TOP}"
             f"<div class='article'><h1>{title}</h1>{SITE_TOOLS}<div class='content'>{''.join(body)}</div>"
             f"{SITE_BOTTOM}</div>{SITE_FOOTER}</body></html>")
-    path.write_bytes(page.encode(encoding))
+    path.write_bytes(page.encode(encoding, errors="xmlcharrefreplace"))
     return url
 
 
 def zero_page_pdf(path: Path) -> None:
-    import pypdfium2 as pdfium
+    import pypdf
 
-    pdf = pdfium.PdfDocument.new()
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    pdf.close()
-    path.write_bytes(buffer.getvalue())
+    with path.open("wb") as fh:
+        pypdf.PdfWriter().write(fh)
 
 
 def encrypted_pdf(path: Path) -> None:

@@ -30,13 +30,24 @@ def page_list(pages: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
+_NO_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b|/Count\s+0\b[^>]*?/Type\s*/Pages\b")
+_SOME_PAGES = re.compile(rb"/Count\s+[1-9]")
+
+
+class NoPages(ValueError):
+    """pdfium refuses to open a PDF of no pages (and reports success)."""
+
+
 def _open(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         message = str(exc)
-        if "password" in message.lower():
+        # (pdfium's last error is global and not always set: the file's own words decide where they can)
+        if "password" in message.lower() or b"/Encrypt" in data:
             raise ValueError("encrypted PDF: it opens only with a password; save a copy without one") from None
+        if _NO_PAGES.search(data) and not _SOME_PAGES.search(data):
+            raise NoPages("the PDF has no pages") from None
         raise ValueError(f"not a readable PDF (damaged or truncated?): {message}") from None
 
 
@@ -146,6 +157,9 @@ def read_pdf(data: bytes, ocr: bool = False) -> Reading:
     reading = Reading(format="pdf")
     try:
         pdf = _open(data)
+    except NoPages as exc:
+        reading.status, reading.error, reading.page_count, reading.pages = "empty", str(exc), 0, []
+        return reading
     except ValueError as exc:
         reading.status, reading.error = "error", str(exc)
         return reading
