@@ -58,7 +58,8 @@ def _chars(textpage) -> list[tuple[str, float, float, float, float]]:
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:                       # characters beyond the BMP: one code point per character index
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(n))
-    x, y = ctypes.c_double(), ctypes.c_double()
+    x, y, box = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
+    raw, loose_box, origin = textpage.raw, pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
     chars = []
     for i, ch in enumerate(text):
         if ch in "\r\n":                    # pdfium ends each line with a generated CR LF
@@ -68,9 +69,9 @@ def _chars(textpage) -> list[tuple[str, float, float, float, float]]:
         if ch.isspace():
             chars.append((" ", 0.0, 0.0, 0.0, 0.0))
             continue
-        left, low, right, high = textpage.get_charbox(i, loose=True)
-        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
-        chars.append((ch, left, right, y.value, high - low))
+        loose_box(raw, i, box)               # the box of the character's advance and the font's height
+        origin(raw, i, x, y)
+        chars.append((ch, box.left, box.right, y.value, box.top - box.bottom))
     return chars
 
 
