@@ -71,9 +71,11 @@ def normalize_pages(pages: list[str]) -> tuple[str, list[int]]:
     which each page begins (a page whose lines were all dropped begins where the next one does)."""
     raw = ("\n" + PAGE_BREAK).join(page.replace(PAGE_BREAK, "\n") for page in pages)
     marked = normalize_text(raw, pages=True)
+    text = marked.replace(PAGE_BREAK, "")
     starts = [i - k for k, i in enumerate(m.start() for m in re.finditer(PAGE_BREAK, marked))]
+    starts = [i + 1 if text[i:i + 1] == "\n" else i for i in starts]     # a page opening a paragraph: after its \n
     # (a break before any line was kept is not written: those pages begin at 0)
-    return marked.replace(PAGE_BREAK, ""), [0] * (len(pages) - len(starts)) + starts
+    return text, [0] * (len(pages) - len(starts)) + starts
 
 
 @lru_cache(maxsize=None)
