@@ -272,3 +272,17 @@ def test_bad_files_get_a_row_and_a_message(built, tmp_path):
     assert (status, fmt, pages) == ("ok", "pdf", pdf_reader.MAX_PAGES + 5)
     assert f"only the first {pdf_reader.MAX_PAGES} were read" in error and n == got["good.pdf"][4] > 10
     assert got["good.pdf"][:2] == ("ok", None)
+
+
+def test_pdf_problems_are_told_by_the_file_not_by_pdfiums_last_error(tmp_path):
+    """pdfium's last error is process-wide: after an encrypted file, a file of no pages is still 'no pages'."""
+    from etl.formats.pdf import read_pdf
+
+    ff.encrypted_pdf(tmp_path / "e.pdf")
+    ff.zero_page_pdf(tmp_path / "z.pdf")
+    for _ in range(2):
+        encrypted, zero = read_pdf((tmp_path / "e.pdf").read_bytes()), read_pdf((tmp_path / "z.pdf").read_bytes())
+        assert (encrypted.status, zero.status) == ("error", "empty")
+        assert "encrypted" in encrypted.error and zero.error == "the PDF has no pages" and zero.page_count == 0
+    damaged = read_pdf(b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n" + bytes(500))
+    assert damaged.status == "error" and "damaged or truncated" in damaged.error

@@ -41,14 +41,14 @@ class NoPages(ValueError):
 def _open(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        message = str(exc)
-        # (pdfium's last error is global and not always set: the file's own words decide where they can)
-        if "password" in message.lower() or b"/Encrypt" in data:
+    except pdfium.PdfiumError:
+        # (pdfium's last error is process-wide and not always set when loading fails, so it can name an earlier
+        # file's problem: the file's own words decide)
+        if b"/Encrypt" in data:
             raise ValueError("encrypted PDF: it opens only with a password; save a copy without one") from None
         if _NO_PAGES.search(data) and not _SOME_PAGES.search(data):
             raise NoPages("the PDF has no pages") from None
-        raise ValueError(f"not a readable PDF (damaged or truncated?): {message}") from None
+        raise ValueError("not a readable PDF: damaged or truncated (pdfium cannot parse it)") from None
 
 
 def _chars(textpage) -> list[tuple[str, float, float, float, float]]:
