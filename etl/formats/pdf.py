@@ -185,7 +185,7 @@ def _read(pdf: pdfium.PdfDocument, reading: Reading, ocr: bool) -> Reading:
         try:
             page = pdf[index]
             try:
-                width, height = page.get_size()
+                _, height = page.get_size()
                 textpage = page.get_textpage()
                 try:
                     lines = _lines(textpage, height)
