@@ -170,9 +170,9 @@ def make_db(n_figures: int, out: Path, seed: int = 7) -> Path:
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
     con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", _metrics())
     con.register("doc_batch", docs)
-    con.execute("INSERT INTO documents SELECT * FROM doc_batch")
+    con.execute("INSERT INTO documents BY NAME SELECT * FROM doc_batch")
     con.register("figure_batch", figures)
-    con.execute("INSERT INTO figures SELECT * FROM figure_batch")
+    con.execute("INSERT INTO figures BY NAME SELECT * FROM figure_batch")
     info = {"raw_dir": "synthetic", "etl_version": "synthetic", "n_documents": len(docs), "n_figures": n_figures,
             "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "seed": seed}
     con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in info.items()])

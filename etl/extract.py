@@ -21,7 +21,7 @@ from .thresholds import is_threshold
 FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
                   "text", "sentence", "sentence_start", "char_start", "char_end",
-                  "status", "basis", "period_start", "indicator", "fact_id"]
+                  "status", "basis", "period_start", "indicator", "fact_id", "page", "ocr"]
 NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
@@ -105,7 +105,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             "region": region_of(start, end, site), "partner": partner_of(start, end, site),
             "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
             "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
-            "char_start": start, "char_end": end,
+            "char_start": start, "char_end": end, "page": None, "ocr": False,
         })
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
@@ -180,5 +180,6 @@ def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[
             "region": region, "partner": partner, "scope": "program", "conflict": False, "conflict_group": None,
             "text": cell.value_text, "sentence": ctx.text[cell.line_start:cell.line_end].strip(),
             "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end,
+            "page": None, "ocr": False,
         })
     return figures
