@@ -139,6 +139,8 @@ class Attributor:
         self._usable: dict[int, bool] = {}                     # by region mention start
         self._partner_role: dict[int, bool] = {}               # by partner mention start
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
+        self._index: tuple | None = None                        # the whole text's mentions, for the discourse
+        self._coordinated: dict[int, bool] = {}                 # by region mention start
 
     def _find(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """(region mentions, partner mentions) that start in text[start:end], as (start, end, name); start is
@@ -206,7 +208,13 @@ class Attributor:
 
     def _is_coordinated(self, mention: tuple[int, int, str]) -> bool:
         """巴州和二师, 自治区和兵团, 昌吉州和新疆生产建设兵团六师、十二师: a place in a list of places that are
-        not all one region (or that holds Xinjiang as a whole) names no one region."""
+        not all one region (or that holds Xinjiang as a whole) names no one region (kept by the mention's start)."""
+        found = self._coordinated.get(mention[0])
+        if found is None:
+            found = self._coordinated[mention[0]] = self._in_place_list(mention)
+        return found
+
+    def _in_place_list(self, mention: tuple[int, int, str]) -> bool:
         text, (start, end, region) = self.ctx.text, mention
         lo, hi = max(0, start - COORDINATION_WINDOW), min(len(text), end + COORDINATION_WINDOW)
         mentions = [m for m in _region_regex().finditer(text, lo, hi)]
@@ -421,9 +429,17 @@ class Attributor:
     # Discourse lookups (etl/discourse.py): names in a stretch of text rather than in one sentence.
 
     def _mentions_between(self, start: int, end: int) -> tuple[list, list]:
+        """(regions, partners) mentioned in text[start:end], from one scan of the whole text (the discourse
+        asks about paragraphs and heads again and again)."""
         if start >= end:
             return [], []
-        return self._find(start, end)
+        if self._index is None:
+            self._index = tuple((found, [m[0] for m in found]) for found in self._scan(0, len(self.ctx.text)))
+        (regions, region_starts), (partners, partner_starts) = self._index
+        lo = bisect.bisect_left(region_starts, start)
+        found_regions = regions[lo:bisect.bisect_left(region_starts, end, lo)]
+        lo = bisect.bisect_left(partner_starts, start)
+        return found_regions, partners[lo:bisect.bisect_left(partner_starts, end, lo)]
 
     def names_between(self, start: int, end: int, listed: bool = False,
                       every: bool = False) -> tuple[set[str], set[str]]:

@@ -38,6 +38,7 @@ class Discourse:
 
     def __init__(self, ctx: DocumentContext, attributor: Attributor):
         self.ctx, self.attributor = ctx, attributor
+        self._by_sentence: dict[int, tuple] = {}
         head_end = ctx.head_end
         regions, partners = set(), set()
         for start, end in ctx.head_lines:              # not its navigation and bylines
@@ -61,11 +62,16 @@ class Discourse:
     def names(self, sentence_start: int, sentence_end: int) -> tuple[str | None, str | None, bool, set[str]]:
         """(region, partner, whether the sentence names a region, the partners it names) of the discourse
         before the sentence: an aid command in the sentence, else the paragraph's last named subject, else
-        the heading, else the head."""
+        the heading, else the head (worked out once per sentence)."""
+        found = self._by_sentence.get(sentence_start)
+        if found is None:
+            found = self._by_sentence[sentence_start] = self._names(sentence_start, sentence_end)
+        return found
+
+    def _names(self, sentence_start: int, sentence_end: int) -> tuple[str | None, str | None, bool, set[str]]:
         ctx, text = self.ctx, self.ctx.text
         regions_here, partners_here = self.attributor.names_between(sentence_start, sentence_end, every=True)
         para_start, _ = ctx.paragraph_at(sentence_start)
-        para_regions, para_partners = self.attributor.names_between(para_start, sentence_start)
         heading_region, heading_partner = self.attributor.heading_names(sentence_start)
         region = self.attributor.command_region(sentence_start, sentence_end)
         if region is not None:           # an aid command acting in the sentence names its region

@@ -37,7 +37,37 @@ def _cues() -> dict:
     cues["period_names"] = re.compile("(?:" + "|".join(map(re.escape, sorted(data["periods"], key=len, reverse=True)))
                                       + ")(?=[”\"]?(?:" + "|".join(data["period_suffixes"]) + "))")
     cues["top_heading"] = re.compile(data["top_heading"])
+    # any word that can make a figure planned: a clause without one is actual (the quick test first)
+    cues["planned_any"] = re.compile("|".join(data["planned"] + data["planned_setting"]))
     return cues
+
+
+_CLAUSE_END = re.compile("[，,；;。！？!?\n]")
+
+
+class _SentenceWords:
+    """The time words of one sentence, found once: for a figure, those that end before it are its own
+    (as if the sentence up to the figure were searched)."""
+
+    def __init__(self, text: str, start: int, end: int):
+        cues, sentence = _cues(), text[start:end]
+        patterns = {"named": cues["period_names"], "cumulative": cues["cumulative"], "summing": cues["summing"],
+                    "annual": cues["annual"], "stock_opening": cues["stock_opening"]}
+        if "年" in sentence:             # every year pattern holds 年
+            patterns.update(span=SPAN, since=YEAR_SINCE, single=SINGLE_YEAR)
+        self.start = start
+        self.matches = {key: list(patterns[key].finditer(sentence)) if key in patterns else []
+                        for key in ("span", "since", "named", "single", "cumulative", "summing", "annual",
+                                    "stock_opening")}
+        self.ends = {key: [m.end() for m in found] for key, found in self.matches.items()}
+
+    def before(self, key: str, pos: int) -> list[re.Match]:
+        """The matches of key that end at or before pos (an offset into the text)."""
+        return self.matches[key][:bisect.bisect_right(self.ends[key], pos - self.start)]
+
+    def last(self, key: str, pos: int) -> re.Match | None:
+        found = self.before(key, pos)
+        return found[-1] if found else None
 
 
 @dataclass(frozen=True)
@@ -60,6 +90,7 @@ class Describer:
         self._markers, self._marker_starts = self._period_markers()
         self._previous: tuple | None = None    # (sentence start, status, basis, reason, unit family) of the last figure
         self._summing: tuple | None = None     # (paragraph start, sentence start, period start) of a summing up
+        self._sentence: _SentenceWords | None = None
 
     def _period_markers(self) -> tuple[list[tuple[int, str | None, bool]], list[int]]:
         """(position, period, is a heading) where the text opens a period: 'year' (a review of W-1), 'term'
@@ -112,6 +143,9 @@ class Describer:
         clause_start = _clause_start(text, sentence_start, start)
         before = text[sentence_start:start]
         near = text[max(clause_start, start - CLAUSE_CHARS):start]
+        words = self._sentence
+        if words is None or words.start != sentence_start:
+            words = self._sentence = _SentenceWords(text, sentence_start, self.ctx.sentence_at(start).end)
         w = self.writing_year
         period = self.period_at(start)
         previous = self._previous
@@ -130,7 +164,7 @@ class Describer:
                 or cues["list_openers"].match(text, clause_start))
             basis, reason = ((previous[2], previous[3]) if listed
                              else (_default_basis(figure, _noun_after(text, end), period), "default"))
-        if basis in ("flow", "level") and cues["stock_opening"].search(before):
+        if basis in ("flow", "level") and words.before("stock_opening", start):
             # 截至2018年，全疆入网登记科技型企业20450家 (a level); 截至目前，签订了11个项目 (summed to date,
             # unless the paragraph speaks of this year: 上半年…目前已完成投资400万元)
             if basis == "level" or reason == "default" or stock_noun:
@@ -145,24 +179,24 @@ class Describer:
             stated_year = w - 1              # the year a review describes
         status, approx = _status(text[long_start:clause_start], text[clause_start:start], clause_after,
                                  stated_year, w, period)
-        span = _last_match(SPAN, before)
+        span = words.last("span", start)
         if span is not None and status == "actual" and self.ctx.in_title(sentence_start + span.start(),
                                                                           sentence_start + span.end()):
             span = None                      # 按照《实施方案（2018～2020年）》出台…: the plan's years, not the figure's
-        since = _last_match(YEAR_SINCE, before)
-        named = _last_match(cues["period_names"], before)
-        single = _last_match(SINGLE_YEAR, before, outside=lambda m: not any(
-            p is not None and p.start() <= m.start() < p.end() for p in (span, since)))
+        since = words.last("since", start)
+        named = words.last("named", start)
+        single = next((m for m in reversed(words.before("single", start)) if not any(
+            p is not None and p.start() <= m.start() < p.end() for p in (span, since))), None)
         if single is not None:               # “十四五”期间…，其中在2021年共实施104个: the year named last counts
             span, since, named = (m if m is not None and m.start() > single.start() else None
                                   for m in (span, since, named))
-        summing_words = before
+        summing_words = words.before("cumulative", start)
         if since is not None and w is not None and year_value(since.group(1) or since.group(2)) >= w:
             if named is not None and named.start() > since.start():
                 named = None                 # 2011年新一轮援疆工作开展以来, written in 2011
-            summing_words = before[:since.start()] + before[since.end():]
+            summing_words = [m for m in summing_words if not since.start() <= m.start() < since.end()]
             since = None                     # 2011年…以来 written in 2011: within the year
-        summed = span or since or named or cues["cumulative"].search(summing_words)
+        summed = span or since or named or summing_words
         if basis == "flow" and (summed or (period == "term" and reason != "subject")) and not (
                 stock_noun and not cues["flow_verbs"].search(near)):
             basis = "cumulative"             # 累计…, 2016年以来…, the 十四五 review's actions
@@ -189,10 +223,10 @@ class Describer:
         # (paragraph start, its start when the summing up opens the paragraph else -1, period start, sentence)
         if (basis == "flow" and summing is not None and summing[0] == para_start and summing[3] != sentence_start
                 and (summing[1] == para_start or cues["list_openers"].match(text, sentence_start))
-                and year_source == "document" and not cues["annual"].search(before)
+                and year_source == "document" and not words.before("annual", start)
                 and not (stock_noun and not cues["flow_verbs"].search(near))):
             basis, period_start = "cumulative", summing[2]   # the paragraph sums up a period (“十四五”以来…)
-        if basis == "cumulative" and (since or named or cues["summing"].search(before)):
+        if basis == "cumulative" and (since or named or words.before("summing", start)):
             opens = text[para_start:sentence_start].strip() == ""
             self._summing = (para_start, sentence_start if opens else -1, period_start, sentence_start)
         elif year_source != "document" and (summing is None or summing[0] == para_start):
@@ -228,8 +262,8 @@ def _noun_after(text: str, end: int) -> str:
 
 
 def _clause_end(text: str, pos: int, ceiling: int) -> int:
-    found = [i for i in (text.find(ch, pos, ceiling) for ch in "，,；;。！？!?\n") if i >= 0]
-    return min(found) if found else min(ceiling, len(text))
+    found = _CLAUSE_END.search(text, pos, ceiling)
+    return found.start() if found else min(ceiling, len(text))
 
 
 def _last_match(pattern: re.Pattern, text: str, outside=None) -> re.Match | None:
@@ -298,13 +332,23 @@ def _default_basis(figure: dict, after: str, period: str | None) -> str:
     return "flow"
 
 
+def _masked(words: str) -> str:
+    """words with the planned words that name a programme or a plan already made blanked out."""
+    cues = _cues()
+    return cues["not_planned"].sub(lambda m: "_" * len(m.group()), words) if cues["planned_any"].search(words) else words
+
+
 def _status(earlier: str, clause: str, clause_after: str, year: int | None, writing_year: int | None,
             period: str | None) -> tuple[str, bool]:
     """(status, approx): planned when a planned word governs the figure and nothing after it says achieved.
     A planned word governs the rest of its clause and the clauses after it up to a ；, until a clause states a
     result of its own (clause: from the clause's start to the figure; earlier: the clauses before it)."""
     cues = _cues()
-    masked_earlier = cues["not_planned"].sub(lambda m: "_" * len(m.group()), earlier)
+    if not cues["planned_any"].search(earlier) and not cues["planned_any"].search(clause):
+        if writing_year is not None and year is not None and year > writing_year:
+            return "planned", False          # a figure of a year still to come
+        return ("planned" if period == "planned" else "actual"), False
+    masked_earlier = _masked(earlier)
     governing = _last_match(cues["planned"], masked_earlier)
     setting = _last_match(cues["planned_setting"], masked_earlier)
     if setting is not None and cues["planned_task"].search(masked_earlier + clause + clause_after, setting.end()) \
@@ -315,7 +359,7 @@ def _status(earlier: str, clause: str, clause_after: str, year: int | None, writ
             and not cues["actual_after_plan"].search(masked_earlier, governing.end()) \
             and not cues["clause_verbs"].search(clause):
         clause = masked_earlier[governing.start():] + "，" + clause   # 将设立专项，每年提供500万元
-    masked = cues["not_planned"].sub(lambda m: "_" * len(m.group()), clause)
+    masked = _masked(clause)
     setting = cues["planned_setting"].search(masked)
     if setting and cues["planned_task"].search(masked + clause_after, setting.end()):
         return "planned", False
