@@ -24,7 +24,8 @@ OPENING_CHARS = 16       # characters of a paragraph's opening that set its peri
 CHANGE_CHARS = 8          # a change word (增长, 提高) this close before a number makes it a change
 STOCK_NOUN_CHARS = 8
 HEAD_NOUN_CHARS = 4       # the head noun ends the subject before a count (国际创业孵化机构1家)
-LOOKBACK_MONTHS = 2       # written in January or February: what it reports is the year before      # characters after a count that hold its noun (12个受援地州)
+LOOKBACK_MONTHS = 2
+SENTENCE_WINDOW = 1200    # characters of a sentence read for its time words (a run-on text has no ends)       # written in January or February: what it reports is the year before      # characters after a count that hold its noun (12个受援地州)
 
 
 @lru_cache(maxsize=None)
@@ -55,7 +56,7 @@ class _SentenceWords:
                     "annual": cues["annual"], "stock_opening": cues["stock_opening"]}
         if "年" in sentence:             # every year pattern holds 年
             patterns.update(span=SPAN, since=YEAR_SINCE, single=SINGLE_YEAR)
-        self.start = start
+        self.start, self.end = start, end
         self.matches = {key: list(patterns[key].finditer(sentence)) if key in patterns else []
                         for key in ("span", "since", "named", "single", "cumulative", "summing", "annual",
                                     "stock_opening")}
@@ -144,8 +145,10 @@ class Describer:
         before = text[sentence_start:start]
         near = text[max(clause_start, start - CLAUSE_CHARS):start]
         words = self._sentence
-        if words is None or words.start != sentence_start:
-            words = self._sentence = _SentenceWords(text, sentence_start, self.ctx.sentence_at(start).end)
+        if words is None or words.start != sentence_start or words.end < start:
+            # (a run-on text is cited, and read, in windows around each figure)
+            end_of_sentence = min(self.ctx.sentence_at(start).end, sentence_start + SENTENCE_WINDOW)
+            words = self._sentence = _SentenceWords(text, sentence_start, max(end_of_sentence, start))
         w = self.writing_year
         period = self.period_at(start)
         previous = self._previous
