@@ -26,7 +26,7 @@ POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
 RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
 VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
-PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
+PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:[,，]\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
                           rf"[{_CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 
@@ -62,15 +62,15 @@ def tidy(x: float | None) -> float | None:
     """Round away float noise (4.6亿 -> 46000 万元, not 45999.99999)."""
     if x is None:
         return None
-    if -1e12 < x < 1e12 and x == int(x):
-        return float(x)                   # an integer of at most 12 digits prints and parses back unchanged
+    if -2.0 ** 53 < x < 2.0 ** 53 and x == int(x):
+        return float(x)                   # an integer a float holds exactly (五十万亿零二十四 keeps its 24)
     return _tidy_fraction(x)
 
 
 @lru_cache(maxsize=1 << 16)
 def _tidy_fraction(x: float) -> float:
     """Cached: equal floats give equal results (±0 never gets here: 0 is an integer)."""
-    return float(f"{x:.12g}")
+    return float(f"{x:.15g}")
 
 
 @lru_cache(maxsize=None)

@@ -180,4 +180,4 @@ def _money_without_yuan(text: str, q, blocked):
 
 
 def _tidy(x: float) -> float:
-    return float(f"{x:.12g}")
+    return float(f"{x:.15g}")
