@@ -633,10 +633,11 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         if den is None or num is None or den.value == 0:
             continue
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
-    for yuan, start, end in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
+    for yuan, start, end, approx in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
         if not mask[start]:
-            found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", False, start, end,
-                                  text[start:end], "money", _hedge_before(text, start), "mixed"))
+            qualifier = _hedge_before(text, start)
+            found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", approx or qualifier == "approx",
+                                  start, end, text[start:end], "money", qualifier, "mixed"))
     for m in _slash_fractions(text):
         if mask[m.start()] or mask[m.end() - 1]:
             continue
@@ -722,6 +723,9 @@ _BRACKETED_UNITS = re.compile(r"[（(][^（）()\n]{1,12}[)）]([次])")
 def _unit_tail(text: str, q: Quantity, unit_norms: dict) -> Quantity:
     """q with what follows its unit and belongs to it: 3元5角 (money in 元, 角, 分), 2813.8万辆（艘、架、列）次."""
     after = text[q.end:q.end + 1]
+    if after == "半" and q.unit.endswith("成") and q.value_max is None:
+        return replace(q, value=tidy(q.value + 0.5), value_norm=tidy(q.value_norm + 5), end=q.end + 1,
+                       text=text[q.start:q.end + 1])               # 三成半: 35 %
     if q.unit == "元" and q.value_max is None and after and after in quantity_links.TAIL_FIRST:
         tail = quantity_links.money_tail(text, q.end)
         if tail is not None:
@@ -936,7 +940,30 @@ def parse_quantities(text: str) -> list[dict]:
     """
     clean, offsets = clean_with_offsets(text)
     clean = to_simplified(clean)                      # 126個 -> 126个, one character for one: offsets hold
-    return [q.public(offsets, text) for q in scan(clean)]
+    found = scan(clean) or _whole_numeral(clean)
+    return [q.public(offsets, text) for q in found]
+
+
+_DIGIT_STRING = re.compile(rf"[{''.join(CN_DIGITS)}]+(?:点[{''.join(CN_DIGITS)}]+)?")
+
+
+def _whole_numeral(text: str) -> list[Quantity]:
+    """A text that is nothing but a numeral is that number, even where running text would not take it alone:
+    一, 十, 两, and digit by digit 一七二零 (1720)."""
+    stripped = text.strip()
+    if not stripped or _NOT_NUMERAL.search(stripped.replace("点", "")):
+        return []
+    num = evaluate(stripped)
+    if num is not None:
+        value = num.value
+    elif _DIGIT_STRING.fullmatch(stripped):
+        whole, _, decimals = stripped.partition("点")
+        value = float("".join(str(CN_DIGITS[c]) for c in whole) + "." + "".join(str(CN_DIGITS[c]) for c in decimals))
+    else:
+        return []
+    start = text.index(stripped)
+    return [Quantity(tidy(value), None, None, tidy(value), None, None, False, start, start + len(stripped), stripped,
+                     None, None, "chinese")]
 
 
 _LONE_NEVER_BARE = {hedged: _lone_never_bare(hedged) for hedged in (False, True)}

@@ -22,9 +22,9 @@ SMALL_MONEY = re.compile(r"(?<![\d.])([0-9零〇一二两三四五六七八九�
                          r"(?:钱|([0-9一二两三四五六七八九])(?:分钱?|钱|(?![\u4e00-\u9fff])))")
 _JIAO = re.compile("[角毛块]")
 # 块 for 元, where 毛/角 or a last digit follow: 十块三毛, 一百三十五块六角七分钱, 三块五
-KUAI = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]{1,10})块"
+KUAI = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?[千万亿]?|[零〇一二两三四五六七八九十百千万亿几数]{1,10})块"
                   r"(?:([0-9一二两三四五六七八九])[角毛](?:([0-9一二两三四五六七八九])分)?钱?|"
-                  r"([0-9一二两三四五六七八九])(?![\d\u4e00-\u9fff]))")
+                  r"([0-9一二两三四五六七八九])(?![\d\u4e00-\u9fff])|(?![\d\u4e00-\u9fff]))")
 _DIGIT = {str(i): i for i in range(10)} | {k: v for k, v in CN_DIGITS.items()}
 CLAUSE_END = "，。；;：:！？!?\n（）()"
 MONEY_LOOKBACK = 24
@@ -56,8 +56,8 @@ def money_tail(text: str, pos: int) -> tuple[float, int] | None:
     return jiao / 10 + fen / 100, m.end()
 
 
-def small_money(text: str, found_spans) -> list[tuple[float, int, int]]:
-    """(yuan, start, end) of 角/毛 amounts standing alone (五毛钱) and of 块 amounts with 毛 or 角 (十块三毛)."""
+def small_money(text: str, found_spans) -> list[tuple[float, int, int, bool]]:
+    """(yuan, start, end, approx) of 角/毛 amounts standing alone (五毛钱) and of 块 amounts with 毛 or 角 (十块三毛)."""
     out = []
     if "角" not in text and "毛" not in text and "块" not in text:
         return out
@@ -68,10 +68,12 @@ def small_money(text: str, found_spans) -> list[tuple[float, int, int]]:
         if m.re is SMALL_MONEY and m.start() and text[m.start() - 1] in "元块圆":
             continue                                  # 1元2角3分: the amount in 元 takes its tail
         if m.re is KUAI:
+            if not (m.group(2) or m.group(4)) and not any(c in "千万亿" for c in m.group(1)):
+                continue                              # 三块。: pieces, unless a scale word says money (几十万块)
             jiao = _digit(m.group(2) or m.group(4)) / 10 + _digit(m.group(3)) / 100
-            out.append((num.value + jiao, m.start(), m.end()))
+            out.append((num.value + jiao, m.start(), m.end(), num.approx))
         else:
-            out.append((num.value / 10 + _digit(m.group(2)) / 100, m.start(), m.end()))
+            out.append((num.value / 10 + _digit(m.group(2)) / 100, m.start(), m.end(), num.approx))
     return out
 
 
