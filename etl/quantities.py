@@ -708,7 +708,7 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
                 m = numeral_re.match(text, s, e - 1) or m
         q = _quantity(text, m, mask, unit_match, unit_norms, after_match)
         if q is not None:
-            if q.unit is not None:
+            if q.unit is not None and text[q.end:q.end + 1] in _TAIL_START:
                 q = _unit_tail(text, q, unit_norms)
             blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
@@ -716,6 +716,8 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
     return quantity_links.link(text, found, unit_norms, blocked)
 
 
+# what can follow a unit and belong to it: a 角/分 tail (3元5角), bracketed classifiers, 半 (三成半)
+_TAIL_START = frozenset("0123456789零〇一二两三四五六七八九（(半")
 # 辆（艘、架、列）次: classifiers in brackets, then the rest of the unit (unit_norm 辆次)
 _BRACKETED_UNITS = re.compile(r"[（(][^（）()\n]{1,12}[)）]([次])")
 
@@ -779,6 +781,8 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
     sign = 1.0
     if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
+    elif before == "下" and s >= 2 and text[s - 2] == "零":
+        sign, s = -1.0, s - 2                         # 零下十度
     unit_base = unit.group() if unit else None
     reading = _reading(m.group(), hedge == "approx", before in "上成", sign, unit_base)
     if reading is None:
@@ -867,6 +871,8 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
     sign = 1.0
     if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
+    elif before == "下" and s >= 2 and text[s - 2] == "零":
+        sign, s = -1.0, s - 2                         # 零下十度
     value_max = None
     end = e
     unit = after_match(text, e)
@@ -928,6 +934,8 @@ def _bare_is_number(num) -> bool:
         return True
     if num.single_cn_digit:
         return False
+    if num.value != int(num.value):
+        return True                       # 一点五: a decimal point makes it a number
     return num.value >= 10 and (num.has_digit or num.approx or num.multipliers >= 2)
 
 

@@ -20,7 +20,7 @@ MONEY_TAIL = re.compile(r"([0-9零〇一二两三四五六七八九])[角毛](?:
 # 角/毛 on their own, where 钱, 分 or a second digit (三毛五) says it is money: 五毛钱, 5角3分
 SMALL_MONEY = re.compile(r"(?<![\d.])([0-9零〇一二两三四五六七八九十]{1,3})[角毛]"
                          r"(?:钱|([0-9一二两三四五六七八九])(?:分钱?|钱|(?![\u4e00-\u9fff])))")
-_JIAO = re.compile("[角毛块]")
+_NUMERAL_END = frozenset("0123456789零〇一二两三四五六七八九十百千万亿几数")
 # 块 for 元, where 毛/角 or a last digit follow: 十块三毛, 一百三十五块六角七分钱, 三块五
 KUAI = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?[千万亿]?|[零〇一二两三四五六七八九十百千万亿几数]{1,10})块"
                   r"(?:([0-9一二两三四五六七八九])[角毛](?:([0-9一二两三四五六七八九])分)?钱?|"
@@ -59,8 +59,6 @@ def money_tail(text: str, pos: int) -> tuple[float, int] | None:
 def small_money(text: str, found_spans) -> list[tuple[float, int, int, bool]]:
     """(yuan, start, end, approx) of 角/毛 amounts standing alone (五毛钱) and of 块 amounts with 毛 or 角 (十块三毛)."""
     out = []
-    if "角" not in text and "毛" not in text and "块" not in text:
-        return out
     for m in _small_money_matches(text):
         num = evaluate(m.group(1))
         if num is None or any(s < m.end() and m.start() < e for s, e in found_spans):
@@ -77,16 +75,25 @@ def small_money(text: str, found_spans) -> list[tuple[float, int, int, bool]]:
     return out
 
 
+def _positions(text: str, ch: str) -> list[int]:
+    """Every index of ch in text (str.find: much faster than a regex over the text)."""
+    out = []
+    i = text.find(ch)
+    while i >= 0:
+        out.append(i)
+        i = text.find(ch, i + 1)
+    return out
+
+
 def _small_money_matches(text: str):
     """SMALL_MONEY (before 角, 毛) and KUAI (before 块) matches, tried only in the few characters before each of
     those (their numeral is short): most texts hold few of them (视角, 毛利, 板块), and no digit run is tried at
     every digit."""
     end = 0
-    for hit in _JIAO.finditer(text):
-        i = hit.start()
-        if i < end:
-            continue
-        pattern, back = (KUAI, 10) if hit.group() == "块" else (SMALL_MONEY, 3)
+    for i in sorted(_positions(text, "角") + _positions(text, "毛") + _positions(text, "块")):
+        if i < end or not i or text[i - 1] not in _NUMERAL_END:
+            continue                                  # 视角, 板块: no numeral right before
+        pattern, back = (KUAI, 10) if text[i] == "块" else (SMALL_MONEY, 3)
         for start in range(max(end, i - back), i):
             m = pattern.match(text, start)
             if m and m.start() < i < m.end():
@@ -99,22 +106,24 @@ def link(text: str, found: list, unit_norms: dict, blocked) -> list:
     """The quantities of one text (in order) with ranges joined, list units shared and money without 元 read."""
     found = _join_ranges(text, found)
     found = _share_units(text, found, unit_norms)
-    return [_money_without_yuan(text, q, blocked) if q.unit is None else q for q in found]
+    return [_money_without_yuan(text, q, blocked) if q.unit is None and ("万" in q.text or "亿" in q.text) else q
+            for q in found]
 
 
 def _join_ranges(text: str, found: list) -> list:
     out = []
+    prev = None
     for q in found:
-        prev = out[-1] if out else None
-        if (prev is not None and prev.unit is not None and q.unit_norm == prev.unit_norm and prev.value_max is None
-                and q.value_max is None and q.unit is not None):
+        if (prev is not None and q.start - prev.end <= 3 and prev.unit is not None and q.unit_norm == prev.unit_norm
+                and prev.value_max is None and q.value_max is None and q.unit is not None):
             gap = text[prev.end:q.start]
             negative = q.value < 0 and text[q.start] in "-－" and gap == ""
             if (negative or (gap and RANGE_GAP.fullmatch(gap))) and abs(prev.value_norm) <= abs(q.value_norm):
-                out[-1] = replace(prev, value_max=abs(q.value), value_max_norm=abs(q.value_norm), end=q.end,
-                                  text=text[prev.start:q.end], approx=prev.approx or q.approx)
+                prev = out[-1] = replace(prev, value_max=abs(q.value), value_max_norm=abs(q.value_norm), end=q.end,
+                                         text=text[prev.start:q.end], approx=prev.approx or q.approx)
                 continue
         out.append(q)
+        prev = q
     return out
 
 
@@ -131,8 +140,11 @@ def _share_units(text: str, found: list, unit_norms: dict) -> list:
     list 10、20、30个 shares it)."""
     out = list(found)
     for i in range(len(out) - 2, -1, -1):
-        q, nxt = out[i], out[i + 1]
-        if q.unit is not None or nxt.unit is None or nxt.value_max is not None or text[q.end:nxt.start] not in LIST_GAP:
+        q = out[i]
+        if q.unit is not None:
+            continue
+        nxt = out[i + 1]
+        if nxt.unit is None or nxt.value_max is not None or text[q.end:nxt.start] not in LIST_GAP:
             continue
         split = base_unit(nxt.unit, unit_norms)
         num = evaluate(q.text.lstrip("-－负−"))
