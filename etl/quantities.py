@@ -12,9 +12,8 @@ from functools import lru_cache
 from operator import attrgetter
 
 from . import quantity_links
-from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
+from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words_regex
 from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
-from .paths import LEXICON_DIR
 from .simplified import to_simplified
 from .textnorm import SPACE_CHARS, clean_with_offsets
 
@@ -79,18 +78,13 @@ def _unit_regex() -> re.Pattern:
     return re.compile(words_regex(_unit_conditions()))
 
 
-def _lexicon_lines(name: str) -> list[str]:
-    text = (LEXICON_DIR / name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 @lru_cache(maxsize=None)
 def _unit_conditions() -> dict[str, str]:
     """unit -> the lookahead its end needs: a unit is not read where it starts a longer word of
     lexicons/not_units.txt (50万 个旧市, 千人口托位数)."""
     units = load_units()
     after: dict[str, list[str]] = {unit: [] for unit in units}
-    for word in _lexicon_lines("not_units.txt"):
+    for word in _lines("not_units.txt"):
         unit = max((u for u in units if word.startswith(u) and len(u) < len(word)), key=len, default=None)
         if unit is None:
             raise ValueError(f"not_units.txt: {word!r} starts with no unit of units.csv")
@@ -588,7 +582,7 @@ def _hedge_before(text: str, start: int) -> str | None:
 @lru_cache(maxsize=None)
 def _not_hedge() -> re.Pattern:
     """Words ending like a hedge that are not one (lexicons/not_hedges.txt: 权限, 期限, 超限 …), at the end."""
-    return re.compile("(?:" + "|".join(map(re.escape, _lexicon_lines("not_hedges.txt"))) + ")$")
+    return re.compile("(?:" + "|".join(map(re.escape, _lines("not_hedges.txt"))) + ")$")
 
 
 def _any_set(flags: bytearray, start: int, end: int) -> bool:

@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .paths import LEXICON_DIR
+from .lexicon import _lines
 from .numerals import CN_DIGITS, LARGE, SMALL, evaluate
 
 RANGE_GAP = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
@@ -35,8 +35,7 @@ _SCALE_CHARS = frozenset("".join(SMALL) + "".join(LARGE))
 @lru_cache(maxsize=None)
 def money_words() -> re.Pattern:
     """The words that make a clause about money (资金, 投资, 总值 …), as one regex."""
-    lines = (LEXICON_DIR / "money_words.txt").read_text(encoding="utf-8").splitlines()
-    words = sorted({w.strip() for w in lines if w.strip() and not w.startswith("#")}, key=len, reverse=True)
+    words = sorted(set(_lines("money_words.txt")), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, words)))
 
 
