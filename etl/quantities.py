@@ -675,7 +675,8 @@ def _slash_fractions(text: str):
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
     ratio = numerator / denominator
     qualifier = _hedge_before(text, m.start())
-    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", qualifier == "approx", m.start(),
+    approx = qualifier == "approx" or text.startswith(("以上", "左右", "上下", "多"), m.end())   # 1/10以上
+    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", approx, m.start(),
                     m.end(), m.group(), "fraction", qualifier, numeral)
 
 
