@@ -703,40 +703,12 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
                 m = numeral_re.match(text, s, e - 1) or m
         q = _quantity(text, m, mask, unit_match, unit_norms, after_match)
         if q is not None:
-            if q.unit is not None and text[q.end:q.end + 1] in _TAIL_START:
-                q = _unit_tail(text, q, unit_norms)
+            if q.unit is not None and text[q.end:q.end + 1] in quantity_links.TAIL_START:
+                q = quantity_links.unit_tail(text, q, unit_norms)
             blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
     found.sort(key=attrgetter("start"))
-    return quantity_links.link(text, found, unit_norms, blocked)
-
-
-# what can follow a unit and belong to it: a 角/分 tail (3元5角), bracketed classifiers, 半 (三成半)
-_TAIL_START = frozenset("0123456789零〇一二两三四五六七八九（(半")
-# 辆（艘、架、列）次: classifiers in brackets, then the rest of the unit (unit_norm 辆次)
-_BRACKETED_UNITS = re.compile(r"[（(][^（）()\n]{1,12}[)）]([次])")
-
-
-def _unit_tail(text: str, q: Quantity, unit_norms: dict) -> Quantity:
-    """q with what follows its unit and belongs to it: 3元5角 (money in 元, 角, 分), 2813.8万辆（艘、架、列）次."""
-    after = text[q.end:q.end + 1]
-    if after == "半" and q.unit.endswith("成") and q.value_max is None:
-        return replace(q, value=tidy(q.value + 0.5), value_norm=tidy(q.value_norm + 5), end=q.end + 1,
-                       text=text[q.start:q.end + 1])               # 三成半: 35 %
-    if q.unit == "元" and q.value_max is None and after and after in quantity_links.TAIL_FIRST:
-        tail = quantity_links.money_tail(text, q.end)
-        if tail is not None:
-            jiao, end = tail
-            yuan = q.value + jiao
-            return replace(q, value=tidy(yuan), value_norm=tidy(yuan * 0.0001), end=end, text=text[q.start:end])
-    elif after in ("（", "("):
-        m = _BRACKETED_UNITS.match(text, q.end)
-        split = quantity_links.base_unit(q.unit, unit_norms)
-        if m and split and split[1] + m.group(1) in unit_norms:
-            factor, unit_norm, kind = unit_norms[split[1] + m.group(1)]
-            return replace(q, unit=q.unit + text[q.end:m.end()], end=m.end(), text=text[q.start:m.end()],
-                           unit_norm=unit_norm, kind=kind)
-    return q
+    return quantity_links.link(text, found, unit_norms)
 
 
 @lru_cache(maxsize=None)

@@ -1,7 +1,7 @@
-"""Quantities read together with their neighbours, after the scan: a range with the unit on both ends (4%-5%,
-6%～7%), a unit that a list shares (1409万、1305万人次), RMB written in 元, 角/毛 and 分 (3元5角, 五毛钱), and money
-written without 元 where the clause is about money (资金3亿 -> 30000 万元; the money words are
-lexicons/money_words.txt)."""
+"""Quantities read together with what stands around them, during and after the scan: what follows a unit and
+belongs to it (3元5角, 三成半, 2813.8万辆（艘、架、列）次), RMB in 角/毛 and 块 (五毛钱, 十块三毛), a range with the unit on
+both ends (4%-5%, 6%～7%), a unit that a list shares (1409万、1305万人次), and money written without 元 where the
+clause is about money (资金3亿 -> 30000 万元; the money words are lexicons/money_words.txt)."""
 from __future__ import annotations
 
 import re
@@ -13,7 +13,6 @@ from .numerals import CN_DIGITS, LARGE, SMALL, evaluate
 
 RANGE_GAP = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
 LIST_GAP = frozenset(("、", "和", "及", "与", "或"))
-_NUM = rf"\d+(?:\.\d+)?|[{''.join(CN_DIGITS)}{''.join(SMALL)}]+"
 # after a quantity in 元: 5角, 2角3分, 3分 (one digit each)
 MONEY_TAIL = re.compile(r"([0-9零〇一二两三四五六七八九])[角毛](?:([0-9零〇一二两三四五六七八九])分)?钱?|"
                         r"([0-9一二两三四五六七八九])分钱?")
@@ -101,11 +100,39 @@ def _small_money_matches(text: str):
                 break
 
 
-def link(text: str, found: list, unit_norms: dict, blocked) -> list:
+# what can follow a unit and belong to it: a 角/分 tail (3元5角), bracketed classifiers, 半 (三成半)
+TAIL_START = frozenset("0123456789零〇一二两三四五六七八九（(半")
+# 辆（艘、架、列）次: classifiers in brackets, then the rest of the unit (unit_norm 辆次)
+_BRACKETED_UNITS = re.compile(r"[（(][^（）()\n]{1,12}[)）]([次])")
+
+
+def unit_tail(text: str, q, unit_norms: dict):
+    """q with what follows its unit and belongs to it: 3元5角 (money in 元, 角, 分), 2813.8万辆（艘、架、列）次."""
+    after = text[q.end:q.end + 1]
+    if after == "半" and q.unit.endswith("成") and q.value_max is None:
+        return replace(q, value=_tidy(q.value + 0.5), value_norm=_tidy(q.value_norm + 5), end=q.end + 1,
+                       text=text[q.start:q.end + 1])               # 三成半: 35 %
+    if q.unit == "元" and q.value_max is None and after and after in TAIL_FIRST:
+        tail = money_tail(text, q.end)
+        if tail is not None:
+            jiao, end = tail
+            yuan = q.value + jiao
+            return replace(q, value=_tidy(yuan), value_norm=_tidy(yuan * 0.0001), end=end, text=text[q.start:end])
+    elif after in ("（", "("):
+        m = _BRACKETED_UNITS.match(text, q.end)
+        split = base_unit(q.unit, unit_norms)
+        if m and split and split[1] + m.group(1) in unit_norms:
+            _, unit_norm, kind = unit_norms[split[1] + m.group(1)]
+            return replace(q, unit=q.unit + text[q.end:m.end()], end=m.end(), text=text[q.start:m.end()],
+                           unit_norm=unit_norm, kind=kind)
+    return q
+
+
+def link(text: str, found: list, unit_norms: dict) -> list:
     """The quantities of one text (in order) with ranges joined, list units shared and money without 元 read."""
     found = _join_ranges(text, found)
     found = _share_units(text, found, unit_norms)
-    return [_money_without_yuan(text, q, blocked) if q.unit is None and ("万" in q.text or "亿" in q.text) else q
+    return [_money_without_yuan(text, q) if q.unit is None and ("万" in q.text or "亿" in q.text) else q
             for q in found]
 
 
@@ -165,7 +192,7 @@ def _scale_of(scale_text: str) -> float:
     return factor
 
 
-def _money_without_yuan(text: str, q, blocked):
+def _money_without_yuan(text: str, q):
     """A bare number with a scale word (3亿, 1.2万亿, 万亿) in a clause that speaks of money reads as RMB."""
     numeral = q.text.lstrip("-－负−")
     num = evaluate(numeral, hedged=q.approx)
