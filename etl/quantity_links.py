@@ -12,6 +12,8 @@ from .lexicon import _lines
 from .numerals import CN_DIGITS, LARGE, SMALL, evaluate
 
 RANGE_GAP = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
+# 从4.6亿元到10亿元, 由600家到1500家: a change from one value to another, two figures (annotation spec), no range
+_FROM_BEFORE = re.compile(r"[从由][^，。；;,:：！？\n]{0,7}$")
 LIST_GAP = frozenset(("、", "和", "及", "与", "或"))
 # after a quantity in 元: 5角, 2角3分, 3分 (one digit each)
 MONEY_TAIL = re.compile(r"([0-9零〇一二两三四五六七八九])[角毛](?:([0-9零〇一二两三四五六七八九])分)?钱?|"
@@ -144,7 +146,8 @@ def _join_ranges(text: str, found: list) -> list:
                 and prev.value_max is None and q.value_max is None and q.unit is not None):
             gap = text[prev.end:q.start]
             negative = q.value < 0 and text[q.start] in "-－" and gap == ""
-            if (negative or (gap and RANGE_GAP.fullmatch(gap))) and abs(prev.value_norm) <= abs(q.value_norm):
+            if ((negative or (gap and RANGE_GAP.fullmatch(gap))) and abs(prev.value_norm) <= abs(q.value_norm)
+                    and not _FROM_BEFORE.search(text, max(0, prev.start - 8), prev.start)):
                 prev = out[-1] = replace(prev, value_max=abs(q.value), value_max_norm=abs(q.value_norm), end=q.end,
                                          text=text[prev.start:q.end], approx=prev.approx or q.approx)
                 continue

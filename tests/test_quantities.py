@@ -232,3 +232,9 @@ def test_money_without_yuan_needs_a_money_word_in_its_clause():
     assert [(q["value_norm"], q["unit_norm"]) for q in parse_quantities("全市常住人口4.5亿")] == [(450000000, None)]
     # the clause ends at a comma: 资金 in the clause before does not make 300万 money
     assert parse_quantities("落实资金，惠及群众300万")[0]["unit_norm"] is None
+
+
+def test_from_one_value_to_another_is_two_quantities_not_a_range():
+    """The annotation spec: 从4.6亿元到10亿元 gives two figures; 4%到5% with no 从 is a range."""
+    found = parse_quantities("基金规模从4.6亿元到10亿元，收益率4%到5%")
+    assert [(q["value_norm"], q["value_max_norm"]) for q in found] == [(46000, None), (100000, None), (4, 5)]
