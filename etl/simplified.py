@@ -50,14 +50,29 @@ def to_simplified(text: str) -> str:
     conversion would change its length is converted character by character)."""
     if not _traditional().search(text):
         return text
-    convert = _converter().convert
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if _traditional().search(line):
-            done = convert(line)
-            lines[i] = done if len(done) == len(line) else "".join(
-                s if len(s := convert(c)) == 1 else c for c in line)
+            done = _convert(line)
+            lines[i] = done if done is not None and len(done) == len(line) else "".join(map(_one, line))
     return "\n".join(lines)
+
+
+def _convert(text: str) -> str | None:
+    """OpenCC's conversion, or None where it cannot take the text (a lone surrogate, a NUL)."""
+    if "\x00" in text:
+        return None
+    try:
+        return _converter().convert(text)
+    except UnicodeError:
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _one(ch: str) -> str:
+    """One character converted on its own (unchanged when the conversion is not one character)."""
+    done = _convert(ch) if _traditional().match(ch) else None
+    return done if done is not None and len(done) == 1 else ch
 
 
 def drop_pinyin(text: str) -> str:
