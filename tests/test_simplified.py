@@ -47,3 +47,9 @@ def test_text_opencc_cannot_take_is_converted_character_by_character():
     assert to_simplified("項目\ud800個") == "项目\ud800个"
     assert to_simplified("項目\x00個") == "项目\x00个"
     assert to_simplified("𠀀項目😀") == "𠀀项目😀"
+
+
+def test_a_stray_traditional_name_in_simplified_text_is_left_as_written():
+    text = "全省算力规模居全国前列，昇腾服务器出货量增长35%，" * 3
+    assert to_simplified(text) == text
+    assert to_simplified("全國項目") == "全国项目"
