@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .paths import LEXICON_DIR
 from .simplified import simplify
-from .tables import _cells, _is_header, is_table_row, separated_lines
+from .tables import _cells, _is_header, is_table_row, separated_lines, unit_header_names
 from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
 
 TERMINAL = "。！？!?；;…"
@@ -191,6 +191,8 @@ def _table_lines(lines: list[str], plain: bool = False) -> set[int]:
         if i in rows or not _is_header(line) or i + 1 >= len(lines) or not is_table_row(lines[i + 1]):
             continue
         rows.add(i)
+        if i - 1 in separated_set and unit_header_names(lines[i - 1], line) is not None:
+            rows.add(i - 1)          # 地区  项目数  资金 over （个）  （万元）: the names above a line of units
         j = i + 1
         while j < len(lines) and is_table_row(lines[j]):
             rows.add(j)

@@ -12,9 +12,8 @@ from functools import lru_cache
 from operator import attrgetter
 
 from . import quantity_links
-from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
+from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words_regex
 from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
-from .paths import LEXICON_DIR
 from .simplified import to_simplified
 from .textnorm import SPACE_CHARS, clean_with_offsets
 
@@ -26,7 +25,7 @@ POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
 RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
 VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
-PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
+PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:[,，]\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
                           rf"[{_CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 
@@ -62,15 +61,15 @@ def tidy(x: float | None) -> float | None:
     """Round away float noise (4.6亿 -> 46000 万元, not 45999.99999)."""
     if x is None:
         return None
-    if -1e12 < x < 1e12 and x == int(x):
-        return float(x)                   # an integer of at most 12 digits prints and parses back unchanged
+    if -2.0 ** 53 < x < 2.0 ** 53 and x == int(x):
+        return float(x)                   # an integer a float holds exactly (五十万亿零二十四 keeps its 24)
     return _tidy_fraction(x)
 
 
 @lru_cache(maxsize=1 << 16)
 def _tidy_fraction(x: float) -> float:
     """Cached: equal floats give equal results (±0 never gets here: 0 is an integer)."""
-    return float(f"{x:.12g}")
+    return float(f"{x:.15g}")
 
 
 @lru_cache(maxsize=None)
@@ -79,18 +78,13 @@ def _unit_regex() -> re.Pattern:
     return re.compile(words_regex(_unit_conditions()))
 
 
-def _lexicon_lines(name: str) -> list[str]:
-    text = (LEXICON_DIR / name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 @lru_cache(maxsize=None)
 def _unit_conditions() -> dict[str, str]:
     """unit -> the lookahead its end needs: a unit is not read where it starts a longer word of
     lexicons/not_units.txt (50万 个旧市, 千人口托位数)."""
     units = load_units()
     after: dict[str, list[str]] = {unit: [] for unit in units}
-    for word in _lexicon_lines("not_units.txt"):
+    for word in _lines("not_units.txt"):
         unit = max((u for u in units if word.startswith(u) and len(u) < len(word)), key=len, default=None)
         if unit is None:
             raise ValueError(f"not_units.txt: {word!r} starts with no unit of units.csv")
@@ -588,7 +582,7 @@ def _hedge_before(text: str, start: int) -> str | None:
 @lru_cache(maxsize=None)
 def _not_hedge() -> re.Pattern:
     """Words ending like a hedge that are not one (lexicons/not_hedges.txt: 权限, 期限, 超限 …), at the end."""
-    return re.compile("(?:" + "|".join(map(re.escape, _lexicon_lines("not_hedges.txt"))) + ")$")
+    return re.compile("(?:" + "|".join(map(re.escape, _lines("not_hedges.txt"))) + ")$")
 
 
 def _any_set(flags: bytearray, start: int, end: int) -> bool:
@@ -633,10 +627,11 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         if den is None or num is None or den.value == 0:
             continue
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
-    for yuan, start, end in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
+    for yuan, start, end, approx in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
         if not mask[start]:
-            found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", False, start, end,
-                                  text[start:end], "money", _hedge_before(text, start), "mixed"))
+            qualifier = _hedge_before(text, start)
+            found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", approx or qualifier == "approx",
+                                  start, end, text[start:end], "money", qualifier, "mixed"))
     for m in _slash_fractions(text):
         if mask[m.start()] or mask[m.end() - 1]:
             continue
@@ -680,7 +675,8 @@ def _slash_fractions(text: str):
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
     ratio = numerator / denominator
     qualifier = _hedge_before(text, m.start())
-    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", qualifier == "approx", m.start(),
+    approx = qualifier == "approx" or text.startswith(("以上", "左右", "上下", "多"), m.end())   # 1/10以上
+    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", approx, m.start(),
                     m.end(), m.group(), "fraction", qualifier, numeral)
 
 
@@ -707,35 +703,12 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
                 m = numeral_re.match(text, s, e - 1) or m
         q = _quantity(text, m, mask, unit_match, unit_norms, after_match)
         if q is not None:
-            if q.unit is not None:
-                q = _unit_tail(text, q, unit_norms)
+            if q.unit is not None and text[q.end:q.end + 1] in quantity_links.TAIL_START:
+                q = quantity_links.unit_tail(text, q, unit_norms)
             blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
     found.sort(key=attrgetter("start"))
-    return quantity_links.link(text, found, unit_norms, blocked)
-
-
-# 辆（艘、架、列）次: classifiers in brackets, then the rest of the unit (unit_norm 辆次)
-_BRACKETED_UNITS = re.compile(r"[（(][^（）()\n]{1,12}[)）]([次])")
-
-
-def _unit_tail(text: str, q: Quantity, unit_norms: dict) -> Quantity:
-    """q with what follows its unit and belongs to it: 3元5角 (money in 元, 角, 分), 2813.8万辆（艘、架、列）次."""
-    after = text[q.end:q.end + 1]
-    if q.unit == "元" and q.value_max is None and after and after in quantity_links.TAIL_FIRST:
-        tail = quantity_links.money_tail(text, q.end)
-        if tail is not None:
-            jiao, end = tail
-            yuan = q.value + jiao
-            return replace(q, value=tidy(yuan), value_norm=tidy(yuan * 0.0001), end=end, text=text[q.start:end])
-    elif after in ("（", "("):
-        m = _BRACKETED_UNITS.match(text, q.end)
-        split = quantity_links.base_unit(q.unit, unit_norms)
-        if m and split and split[1] + m.group(1) in unit_norms:
-            factor, unit_norm, kind = unit_norms[split[1] + m.group(1)]
-            return replace(q, unit=q.unit + text[q.end:m.end()], end=m.end(), text=text[q.start:m.end()],
-                           unit_norm=unit_norm, kind=kind)
-    return q
+    return quantity_links.link(text, found, unit_norms)
 
 
 @lru_cache(maxsize=None)
@@ -775,6 +748,8 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
     sign = 1.0
     if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
+    elif before == "下" and s >= 2 and text[s - 2] == "零":
+        sign, s = -1.0, s - 2                         # 零下十度
     unit_base = unit.group() if unit else None
     reading = _reading(m.group(), hedge == "approx", before in "上成", sign, unit_base)
     if reading is None:
@@ -863,6 +838,8 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
     sign = 1.0
     if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
+    elif before == "下" and s >= 2 and text[s - 2] == "零":
+        sign, s = -1.0, s - 2                         # 零下十度
     value_max = None
     end = e
     unit = after_match(text, e)
@@ -924,6 +901,8 @@ def _bare_is_number(num) -> bool:
         return True
     if num.single_cn_digit:
         return False
+    if num.value != int(num.value):
+        return True                       # 一点五: a decimal point makes it a number
     return num.value >= 10 and (num.has_digit or num.approx or num.multipliers >= 2)
 
 
@@ -936,7 +915,30 @@ def parse_quantities(text: str) -> list[dict]:
     """
     clean, offsets = clean_with_offsets(text)
     clean = to_simplified(clean)                      # 126個 -> 126个, one character for one: offsets hold
-    return [q.public(offsets, text) for q in scan(clean)]
+    found = scan(clean) or _whole_numeral(clean)
+    return [q.public(offsets, text) for q in found]
+
+
+_DIGIT_STRING = re.compile(rf"[{''.join(CN_DIGITS)}]+(?:点[{''.join(CN_DIGITS)}]+)?")
+
+
+def _whole_numeral(text: str) -> list[Quantity]:
+    """A text that is nothing but a numeral is that number, even where running text would not take it alone:
+    一, 十, 两, and digit by digit 一七二零 (1720)."""
+    stripped = text.strip()
+    if not stripped or _NOT_NUMERAL.search(stripped.replace("点", "")):
+        return []
+    num = evaluate(stripped)
+    if num is not None:
+        value = num.value
+    elif _DIGIT_STRING.fullmatch(stripped):
+        whole, _, decimals = stripped.partition("点")
+        value = float("".join(str(CN_DIGITS[c]) for c in whole) + "." + "".join(str(CN_DIGITS[c]) for c in decimals))
+    else:
+        return []
+    start = text.index(stripped)
+    return [Quantity(tidy(value), None, None, tidy(value), None, None, False, start, start + len(stripped), stripped,
+                     None, None, "chinese")]
 
 
 _LONE_NEVER_BARE = {hedged: _lone_never_bare(hedged) for hedged in (False, True)}

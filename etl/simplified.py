@@ -2,6 +2,7 @@
 and pinyin glosses dropped (项(xiàng)目 -> 项目). Part of normalisation: the stored text is the converted one."""
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -45,19 +46,42 @@ def simplify(text: str) -> str:
     return to_simplified(drop_pinyin(text))
 
 
+def _is_traditional(text: str) -> bool:
+    """Traditional characters are the text's script, not a stray name in simplified text (昇腾): three different
+    ones among the first two hundred found, or (in a short text) one different one per fifty characters."""
+    distinct = len({m.group() for m in itertools.islice(_traditional().finditer(text), 200)})
+    return distinct >= 3 or (distinct > 0 and distinct * 50 >= len(text))
+
+
 def to_simplified(text: str) -> str:
-    """text with its traditional characters converted; every line keeps its length (a line whose phrase-level
-    conversion would change its length is converted character by character)."""
-    if not _traditional().search(text):
+    """text with its traditional characters converted when they are its script (_is_traditional); every line keeps
+    its length (a line whose phrase-level conversion would change its length is converted character by
+    character)."""
+    if not _is_traditional(text):
         return text
-    convert = _converter().convert
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if _traditional().search(line):
-            done = convert(line)
-            lines[i] = done if len(done) == len(line) else "".join(
-                s if len(s := convert(c)) == 1 else c for c in line)
+            done = _convert(line)
+            lines[i] = done if done is not None and len(done) == len(line) else "".join(map(_one, line))
     return "\n".join(lines)
+
+
+def _convert(text: str) -> str | None:
+    """OpenCC's conversion, or None where it cannot take the text (a lone surrogate, a NUL)."""
+    if "\x00" in text:
+        return None
+    try:
+        return _converter().convert(text)
+    except UnicodeError:
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _one(ch: str) -> str:
+    """One character converted on its own (unchanged when the conversion is not one character)."""
+    done = _convert(ch) if _traditional().match(ch) else None
+    return done if done is not None and len(done) == 1 else ch
 
 
 def drop_pinyin(text: str) -> str:

@@ -105,6 +105,12 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
             i += 1
             continue
         header_cells = _cells(lines[i])
+        if i and unit_header_names(lines[i - 1], lines[i]) is not None:
+            # the column names sit on the line above the units: each unit joins its name, aligned from the right
+            above, units = _cells(lines[i - 1]), [c[2] for c in header_cells]
+            pad = len(above) - len(units)
+            header_cells = [(cs, ce, name + (units[k - pad] if k >= pad else ""))
+                            for k, (cs, ce, name) in enumerate(above)]
         table_unit = table_year = None
         title = next((lines[b] for b in (i - 1, i - 2) if b >= 0 and lines[b].strip()
                       and not TABLE_UNIT.fullmatch(lines[b].strip())), "")
@@ -148,6 +154,21 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
             j += 1
         i = j
     return found, spans
+
+
+_UNIT_ONLY = re.compile(r"[（(][^（）()]{1,8}[)）]")
+
+
+def unit_header_names(above: str, header: str) -> list[str] | None:
+    """The column names of the line above a header that holds only bracketed units (（个） （万元）), one per unit
+    and aligned from the right (the label column usually has no unit), or None when it is not such a pair."""
+    units = _cells(header)
+    if not units or not all(_UNIT_ONLY.fullmatch(c[2]) for c in units) or not _SEPARATED.search(above):
+        return None
+    names = [c[2] for c in _cells(above)]
+    if len(names) < len(units) or any(NUMBER_CELL.match(n) for n in names):
+        return None
+    return names[len(names) - len(units):]
 
 
 def _number_and_unit(cell: str) -> tuple[str, str] | None:

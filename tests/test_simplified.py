@@ -40,3 +40,16 @@ def test_pinyin_glosses_are_dropped_and_other_brackets_kept():
     assert drop_pinyin("研发投入(R&D)") == "研发投入(R&D)"
     figures = extract_figures("实施科技项(xiàng)目12项，投入资金800万元。", year=2023)
     assert [(f["value_norm"], f["metric"]) for f in figures] == [(12, "projects"), (800, "investment")]
+
+
+def test_text_opencc_cannot_take_is_converted_character_by_character():
+    """A lone surrogate or a NUL in a traditional line: the line keeps its length and loses nothing."""
+    assert to_simplified("項目\ud800個") == "项目\ud800个"
+    assert to_simplified("項目\x00個") == "项目\x00个"
+    assert to_simplified("𠀀項目😀") == "𠀀项目😀"
+
+
+def test_a_stray_traditional_name_in_simplified_text_is_left_as_written():
+    text = "全省算力规模居全国前列，昇腾服务器出货量增长35%，" * 3
+    assert to_simplified(text) == text
+    assert to_simplified("全國項目") == "全国项目"
