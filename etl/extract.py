@@ -131,9 +131,9 @@ def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | Non
 
 def _names(discourse: Discourse, sentence, region: str | None, partner: str | None) -> dict:
     """Region and partner of a figure: its sentence's, else the discourse's (paragraph, heading, headline)."""
-    d_region, d_partner, names_region, named_partners = discourse.names(sentence.start, sentence.end)
-    if region is None and not names_region:
-        region = d_region
+    d_region, d_partner, other_place, named_partners = discourse.names(sentence.start, sentence.end)
+    if region is None and not other_place:
+        region = d_region                # the sentence names no other place (…促进英吉沙县发展 in a 喀什 text)
     if partner is None:                  # no partner acts in the sentence: the one it names, else the discourse's
         partner = next(iter(named_partners)) if len(named_partners) == 1 else None if named_partners else d_partner
     if not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
