@@ -190,10 +190,11 @@ class Describer:
         named = words.last("named", start)
         single = next((m for m in reversed(words.before("single", start)) if not any(
             p is not None and p.start() <= m.start() < p.end() for p in (span, since))), None)
+        summing_words = words.before("cumulative", start)
         if single is not None:               # “十四五”期间…，其中在2021年共实施104个: the year named last counts
             span, since, named = (m if m is not None and m.start() > single.start() else None
                                   for m in (span, since, named))
-        summing_words = words.before("cumulative", start)
+            summing_words = [m for m in summing_words if m.start() > single.start()]
         if since is not None and w is not None and year_value(since.group(1) or since.group(2)) >= w:
             if named is not None and named.start() > since.start():
                 named = None                 # 2011年新一轮援疆工作开展以来, written in 2011
@@ -327,8 +328,8 @@ def _basis(figure: dict, near: str, after: str, stock_noun: bool) -> tuple[str |
 def _default_basis(figure: dict, after: str, period: str | None) -> str:
     """A figure with no word of flow or level: a level when it counts things that stand (the noun after it,
     or its subject), else a flow."""
-    if period in ("year", "term"):
-        return "flow"
+    if period in ("year", "term") or unit_family(figure.get("unit_norm")) != "count":
+        return "flow"                    # money and people: what was spent, who took part
     stock = _cues()["stock_subjects"]
     if stock.search(after[:STOCK_NOUN_CHARS]) or stock.search(figure.get("subject") or ""):
         return "level"
