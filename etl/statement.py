@@ -17,7 +17,7 @@ import yaml
 from .context import DocumentContext
 from .indicators import unit_family
 from .paths import LEXICON_DIR
-from .years import SINGLE_YEAR, SPAN, YEAR_SINCE, year_value
+from .years import FROM_YEAR, SINGLE_YEAR, SPAN, YEAR_SINCE, year_value
 
 CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
 OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
@@ -55,11 +55,11 @@ class _SentenceWords:
         patterns = {"named": cues["period_names"], "cumulative": cues["cumulative"], "summing": cues["summing"],
                     "annual": cues["annual"], "stock_opening": cues["stock_opening"]}
         if "年" in sentence:             # every year pattern holds 年
-            patterns.update(span=SPAN, since=YEAR_SINCE, single=SINGLE_YEAR)
+            patterns.update(span=SPAN, since=YEAR_SINCE, single=SINGLE_YEAR, from_year=FROM_YEAR)
         self.start, self.end = start, end
         self.matches = {key: list(patterns[key].finditer(sentence)) if key in patterns else []
                         for key in ("span", "since", "named", "single", "cumulative", "summing", "annual",
-                                    "stock_opening")}
+                                    "stock_opening", "from_year")}
         self.ends = {key: [m.end() for m in found] for key, found in self.matches.items()}
 
     def before(self, key: str, pos: int) -> list[re.Match]:
@@ -235,8 +235,19 @@ class Describer:
             self._summing = (para_start, sentence_start if opens else -1, period_start, sentence_start)
         elif year_source != "document" and (summing is None or summing[0] == para_start):
             self._summing = None             # a year named anew ends the summing up
-        if year_source == "document" and w is not None and period in ("year", "term"):
+        at_writing = False
+        from_year = words.last("from_year", start)
+        if from_year is not None and year == year_value(from_year.group(1)):
+            gap = text[sentence_start + from_year.end():start]
+            later_clause = _CLAUSE_END.search(gap) is not None
+            if later_clause or cues["to_after"].search(gap):
+                # 由2020年的600家增至目前的1500家: 2020 is the year of the first value only
+                year_source = "document"
+                at_writing = not later_clause and bool(cues["now"].search(gap))
+        if year_source == "document" and w is not None and period in ("year", "term") and not at_writing:
             year, year_source = w - 1, "section"
+        elif year_source == "document" and w is not None:
+            year = w
         self._previous = (sentence_start, status, basis, reason, family)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
 
@@ -312,6 +323,8 @@ def _basis(figure: dict, near: str, after: str, stock_noun: bool) -> tuple[str |
         return "flow", "subject"
     if cues["level_after"].search(after):
         return "level", "level_after"
+    if cues["from_before"].search(near) and cues["to_after"].search(after):
+        return "level", "from"           # 由2020年的600家增至…
     if cues["object_before"].search(near) and cues["action_after"].search(after):
         return "flow", "object"          # 对147家企业进行筛选: the things an action was done to
     flow = _last_match(cues["flow_verbs"], near)

@@ -17,3 +17,5 @@ def year_value(written: str) -> int:
 
 # one year named as the time of what follows (2021年, not 2021年以来 or 2018～2020年)
 SINGLE_YEAR = re.compile(rf"(?<![\d～~\-—–至到])({YEAR_DIGITS})\s*年(?!\s*(?:以来|来|至今|起|开始|[~～\-—–]|至|到|\d))")
+# the year of the value a change starts from: 由2020年的600家增至…
+FROM_YEAR = re.compile(rf"(?:由|从)\s*({YEAR_DIGITS})\s*年(?:底|末|初)?的?")
