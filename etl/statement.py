@@ -101,7 +101,10 @@ class Describer:
         for heading in self.ctx.headings:
             line = text[heading.start:heading.end].strip()
             period = _period_of(line, whole=True)
-            if period is not None or cues["top_heading"].match(line):
+            top = cues["top_heading"].match(line)
+            if period is None and top and self.looks_back and self._names_writing_year(line):
+                period = "planned"           # 三、2026年重点工作 in a report delivered early in 2026
+            if period is not None or top:
                 markers.append((heading.start, period, True))
         for m in re.finditer(r"(?:^|\n)[ \t\u3000]*([^\n]{1,%d})" % OPENING_CHARS, text):
             period = _period_of(m.group(1), whole=False)
@@ -109,6 +112,10 @@ class Describer:
                 markers.append((m.start(1), period, False))
         markers.sort()
         return markers, [m[0] for m in markers]
+
+    def _names_writing_year(self, line: str) -> bool:
+        w = self.writing_year
+        return w is not None and any(year_value(m.group(1)) >= w for m in SINGLE_YEAR.finditer(line))
 
     def period_at(self, pos: int) -> str | None:
         """The period the text at pos is in: the last heading's, or a paragraph opening's within a section a
@@ -235,6 +242,11 @@ class Describer:
             self._summing = (para_start, sentence_start if opens else -1, period_start, sentence_start)
         elif year_source != "document" and (summing is None or summing[0] == para_start):
             self._summing = None             # a year named anew ends the summing up
+        if span is not None and basis in ("level", "share"):
+            # 2020年到2025年，…比重从17.9%提升到35.5%: the value left is the first year's, the one reached the last's
+            first, last = year_value(span.group(1)), year_value(span.group(2))
+            year = first if cues["from_before"].search(near) else (min(last, w) if w is not None else last)
+            year_source = "sentence"
         at_writing = False
         from_year = words.last("from_year", start)
         if from_year is not None and year == year_value(from_year.group(1)):
