@@ -18,14 +18,22 @@ CHAPTER = re.compile(r"^第[一二三四五六七八九十百\d]+[章篇编]")
 SENTENCE_END = ("。", "；", ";", "！", "？")
 # when the document was written: a dateline (——2026年1月27日在…会议上), a publication line (时间：2026-02-12,
 # 来源:河北新闻网 2014-09-16), a date standing on its own line near the top
-DATELINE = re.compile(r"(?:^——|发布时间|发布日期|时间|日期|来源)[^\n]{0,30}?((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月|[-/.](\d{1,2})[-/.])"
+DATELINE = re.compile(r"(?:^——|^(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在)|发布时间|发布日期|时间|日期|来源)[^\n]{0,30}?((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月|[-/.](\d{1,2})[-/.])"
                       r"|^\s*((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日|-(\d{1,2})-\d{1,2})[\s\d:时分秒]*$")
-DATELINE_LINES = 12
+DATELINE_LINES = 12       # lines of the head read for a dateline (navigation lines not counted)
 FILE_NAME_YEAR_GAP = 2      # a file named for year N whose text mostly names years this far off is dated N
 
 
 def _head_lines(text: str, n: int) -> list[str]:
-    return [ATTACHMENT.sub("", l.strip()) for l in text.split("\n") if l.strip()][:n]
+    """The first n lines that are not empty nor site furniture (下载, 打印, 【字号：…), attachment markers cut."""
+    skip, lines = title_skip_regex(), []
+    for line in text.split("\n", 200)[:200]:
+        line = ATTACHMENT.sub("", line.strip())
+        if line and not (len(line) <= 8 and skip.match(line)):
+            lines.append(line)
+            if len(lines) == n:
+                break
+    return lines
 
 
 def infer_title(text: str, fallback: str) -> str:
