@@ -7,7 +7,7 @@ from operator import itemgetter
 from .attribute import Attributor
 from .classify import classify, scope_of
 from .context import DocumentContext, Site
-from .dedup import resolve
+from .dedup import drop_headline_restatements, resolve
 from .discourse import Discourse
 from .docmeta import infer_year, writing_month
 from .facts import link_facts
@@ -110,7 +110,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
     _describe(figures, ctx, year)
-    figures = resolve(figures, text)
+    figures = drop_headline_restatements(resolve(figures, text), ctx.headline_lines)
     for figure in figures:               # after the repeats: two copies of a sentence are compared as written
         figure.update(_names(discourse, ctx.sentence_at(figure["char_start"]), figure["region"], figure["partner"]))
     return figures

@@ -13,7 +13,10 @@ CASES = [json.loads(line) for line in (Path(__file__).parent / "cases" / "statem
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_statement_case(case):
-    found = {f["text"]: f for f in extract_figures(case["text"], year=case.get("year"))}
+    figures = extract_figures(case["text"], year=case.get("year"))
+    found = {f["text"]: f for f in figures}
+    if "n_figures" in case:
+        assert len(figures) == case["n_figures"], [f["text"] for f in figures]
     for want in case["figures"]:
         assert want["text"] in found, (want["text"], sorted(found))
         got = found[want["text"]]
