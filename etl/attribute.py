@@ -134,25 +134,18 @@ class Attributor:
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
         self._local = _sentence_local()
-        self._all: tuple | None = None                         # the whole text's mentions, when not _local
         self._by_sentence: dict[int, tuple[list, list]] = {}     # by sentence start
         self._usable: dict[int, bool] = {}                     # by region mention start
         self._partner_role: dict[int, bool] = {}               # by partner mention start
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
-        self._index: tuple | None = None                        # the whole text's mentions, for the discourse
+        self._index: tuple | None = None       # the whole text's mentions: for the discourse, and when not _local
         self._coordinated: dict[int, bool] = {}                 # by region mention start
 
     def _find(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """(region mentions, partner mentions) that start in text[start:end], as (start, end, name); start is
         where a sentence starts and end where one ends or a line break stands (no suffix there)."""
         if not self._local:
-            if self._all is None:                      # (mentions, their starts), for regions and for partners
-                self._all = tuple((found, [m[0] for m in found]) for found in self._scan(0, len(self.ctx.text)))
-            (regions, region_starts), (partners, partner_starts) = self._all
-            lo = bisect.bisect_left(region_starts, start)
-            found_regions = regions[lo:bisect.bisect_left(region_starts, end, lo)]
-            lo = bisect.bisect_left(partner_starts, start)
-            return found_regions, partners[lo:bisect.bisect_left(partner_starts, end, lo)]
+            return self._mentions_between(start, end)
         return self._scan(start, end)
 
     def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
