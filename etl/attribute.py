@@ -134,23 +134,18 @@ class Attributor:
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
         self._local = _sentence_local()
-        self._all: tuple | None = None                         # the whole text's mentions, when not _local
         self._by_sentence: dict[int, tuple[list, list]] = {}     # by sentence start
         self._usable: dict[int, bool] = {}                     # by region mention start
         self._partner_role: dict[int, bool] = {}               # by partner mention start
         self._heading_names: dict[int, tuple[str | None, str | None]] = {}   # by heading index, built when asked
+        self._index: tuple | None = None       # the whole text's mentions: for the discourse, and when not _local
+        self._coordinated: dict[int, bool] = {}                 # by region mention start
 
     def _find(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """(region mentions, partner mentions) that start in text[start:end], as (start, end, name); start is
         where a sentence starts and end where one ends or a line break stands (no suffix there)."""
         if not self._local:
-            if self._all is None:                      # (mentions, their starts), for regions and for partners
-                self._all = tuple((found, [m[0] for m in found]) for found in self._scan(0, len(self.ctx.text)))
-            (regions, region_starts), (partners, partner_starts) = self._all
-            lo = bisect.bisect_left(region_starts, start)
-            found_regions = regions[lo:bisect.bisect_left(region_starts, end, lo)]
-            lo = bisect.bisect_left(partner_starts, start)
-            return found_regions, partners[lo:bisect.bisect_left(partner_starts, end, lo)]
+            return self._mentions_between(start, end)
         return self._scan(start, end)
 
     def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
@@ -162,12 +157,13 @@ class Attributor:
         first = first.start()
         region_of_name = _region_of_name()
         regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, first, end)]
-        if regions:                      # drop the mentions that start inside an excluded phrase
+        partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text, first, end)]
+        if regions or partners:          # drop the mentions that start inside an excluded phrase (和田园, 巴丹吉林)
             excluded = [m.span() for m in _exclusions().finditer(text, start, end)]
             if excluded:
                 regions = [r for r in regions if not any(x_start <= r[0] < x_end for x_start, x_end in excluded)]
-        partners = load_partners()
-        return regions, [(m.start(), m.end(), partners[m.group()]) for m in _partner_regex().finditer(text, first, end)]
+                partners = [p for p in partners if not any(x_start <= p[0] < x_end for x_start, x_end in excluded)]
+        return regions, partners
 
     def _sentence_mentions(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """_find for the sentence text[start:end], kept by its start."""
@@ -205,7 +201,13 @@ class Attributor:
 
     def _is_coordinated(self, mention: tuple[int, int, str]) -> bool:
         """巴州和二师, 自治区和兵团, 昌吉州和新疆生产建设兵团六师、十二师: a place in a list of places that are
-        not all one region (or that holds Xinjiang as a whole) names no one region."""
+        not all one region (or that holds Xinjiang as a whole) names no one region (kept by the mention's start)."""
+        found = self._coordinated.get(mention[0])
+        if found is None:
+            found = self._coordinated[mention[0]] = self._in_place_list(mention)
+        return found
+
+    def _in_place_list(self, mention: tuple[int, int, str]) -> bool:
         text, (start, end, region) = self.ctx.text, mention
         lo, hi = max(0, start - COORDINATION_WINDOW), min(len(text), end + COORDINATION_WINDOW)
         mentions = [m for m in _region_regex().finditer(text, lo, hi)]
@@ -254,8 +256,8 @@ class Attributor:
         after = text[end:end + 12]
         if OWN_FIGURE_AFTER.match(after):
             return True                  # 其中北京1200万元、上海800万元: the partner's own figure
-        if before == "、" or after.startswith("、") or before == "在":
-            return False
+        if before in "、在—–-" or after.startswith("、"):
+            return False                 # a list, a place where, a stop of a route (西宁—成都—曼谷)
         if before in "，,；;。！？\n" and SUBJECT_AFTER.match(after):
             return True                  # 深圳市在喀什设立…: the province or city opens the clause as its subject
         return any(p.match(after) for p in partner_role_patterns())
@@ -420,15 +422,24 @@ class Attributor:
     # Discourse lookups (etl/discourse.py): names in a stretch of text rather than in one sentence.
 
     def _mentions_between(self, start: int, end: int) -> tuple[list, list]:
+        """(regions, partners) mentioned in text[start:end], from one scan of the whole text (the discourse
+        asks about paragraphs and heads again and again)."""
         if start >= end:
             return [], []
-        return self._find(start, end)
+        if self._index is None:
+            self._index = tuple((found, [m[0] for m in found]) for found in self._scan(0, len(self.ctx.text)))
+        (regions, region_starts), (partners, partner_starts) = self._index
+        lo = bisect.bisect_left(region_starts, start)
+        found_regions = regions[lo:bisect.bisect_left(region_starts, end, lo)]
+        lo = bisect.bisect_left(partner_starts, start)
+        return found_regions, partners[lo:bisect.bisect_left(partner_starts, end, lo)]
 
-    def names_between(self, start: int, end: int, listed: bool = False) -> tuple[set[str], set[str]]:
-        """Regions (usable mentions; with listed, those in lists of places too) and partners (not in a list of
-        provinces) named in text[start:end]."""
+    def names_between(self, start: int, end: int, listed: bool = False,
+                      every: bool = False) -> tuple[set[str], set[str]]:
+        """Regions (usable mentions; with listed, those in lists of places too; with every, all, event places
+        included) and partners (not in a list of provinces) named in text[start:end]."""
         regions, partners = self._mentions_between(start, end)
-        return ({r[2] for r in regions if self._is_usable(r) or (listed and self._is_coordinated(r))},
+        return ({r[2] for r in regions if every or self._is_usable(r) or (listed and self._is_coordinated(r))},
                 {p[2] for p in partners if not self._in_list(p) and not self._in_brackets(p)})
 
     def command_region(self, start: int, end: int) -> str | None:
@@ -441,8 +452,8 @@ class Attributor:
                     return regions[0]
         return None
 
-    def count_region_mentions(self, start: int, end: int) -> int:
-        return sum(1 for r in self._mentions_between(start, end)[0] if self._is_usable(r))
+    def count_region_mentions(self, start: int, end: int, every: bool = False) -> int:
+        return sum(1 for r in self._mentions_between(start, end)[0] if every or self._is_usable(r))
 
     def last_region(self, start: int, end: int) -> tuple[str | None, bool]:
         """(region, found): the last region named in text[start:end] that may attribute, None when that last
@@ -467,4 +478,4 @@ class Attributor:
         """北京、广东、上海等: a province inside a list names no one partner."""
         text, (start, end, _) = self.ctx.text, mention
         after = text[end:end + 2]
-        return (start > 0 and text[start - 1] == "、") or after[:1] == "、" or after[1:2] == "、"
+        return (start > 0 and text[start - 1] in "、—–-") or after[:1] == "、" or after[1:2] == "、"

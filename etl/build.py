@@ -7,6 +7,7 @@ import hashlib
 import io
 import operator
 import os
+from bisect import bisect_right
 import re
 import sys
 from collections import deque
@@ -25,17 +26,19 @@ from .docmeta import infer_title, infer_year
 from .extract import FIGURE_COLUMNS, figures_of_document
 from .factstore import write_facts, write_indicators
 from .lexicon import load_metrics
-from .normalize import normalize_text
+from .normalize import normalize_pages, normalize_text
 from .paths import DB_PATH, RAW_DIR, SCHEMA_SQL
 from .read import MANIFEST, RawDocument, discover, display_name, manifest_key, read_document, read_manifest
 
 DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
-               "sha256", "source", "text", "status", "error", "duplicate_of"]
+               "sha256", "source", "text", "status", "error", "duplicate_of", "format", "page_count", "source_url",
+               "published"]
 _TYPES = {"year": pa.int32(), "n_chars": pa.int32(), "n_figures": pa.int32(), "conflict_group": pa.int32(),
           "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(),
           "period_start": pa.int32(), "fact_id": pa.int32(), "value": pa.float64(),
           "value_max": pa.float64(), "value_norm": pa.float64(), "value_max_norm": pa.float64(),
-          "approx": pa.bool_(), "conflict": pa.bool_()}
+          "approx": pa.bool_(), "conflict": pa.bool_(), "page_count": pa.int32(), "published": pa.date32(),
+          "page": pa.int32(), "ocr": pa.bool_()}
 DOC_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in DOC_COLUMNS])
 FIGURE_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in FIGURE_COLUMNS])
 _TEXT_SCHEMA = pa.schema([("text", pa.string())])
@@ -76,23 +79,31 @@ def figure_batch(figures: list[dict]) -> pa.RecordBatch:
 
 def _process(args: tuple[Path, Path, dict]) -> tuple[dict, pa.RecordBatch | None]:
     """Read, normalise and extract one file; runs in a worker process, never raises."""
-    path, raw_dir, manifest = args
-    doc = read_document(path, raw_dir)
+    path, raw_dir, manifest, ocr = args
+    doc = read_document(path, raw_dir, ocr=ocr)
     meta = manifest.get(manifest_key(doc.rel_name), {})
     notes = [doc.error] if doc.error else []
     notes += meta.get("warnings", [])
-    row = {"doc_id": doc.doc_id, "file_name": doc.rel_name, "title": meta.get("title"), "year": meta.get("year"),
+    row = {"doc_id": doc.doc_id, "file_name": doc.rel_name, "title": meta.get("title") or doc.title,
+           "year": meta.get("year"),
            "year_source": "manifest" if meta.get("year") else None, "encoding": doc.encoding, "n_chars": 0,
            "n_figures": 0, "sha256": doc.sha256, "source": meta.get("source"), "text": None,
-           "status": doc.status, "error": "; ".join(notes) or None, "duplicate_of": None}
-    if doc.status != "ok":
+           "status": doc.status, "error": "; ".join(notes) or None, "duplicate_of": None, "format": doc.format,
+           "page_count": doc.page_count, "source_url": doc.source_url, "published": doc.published}
+    # (a PDF with scanned pages, needs_ocr, still gives the figures of the pages that have a text layer)
+    if doc.status not in ("ok", "needs_ocr") or not (doc.text or any(map(str.strip, doc.pages or []))):
         return row, None
-    if len(doc.text) > MAX_TEXT_CHARS:
-        row.update(status="error", error=f"text is {len(doc.text) / 1e6:.1f} million characters, over the "
+    n_raw = len(doc.text) if doc.pages is None else sum(map(len, doc.pages))
+    if n_raw > MAX_TEXT_CHARS:
+        row.update(status="error", error=f"text is {n_raw / 1e6:.1f} million characters, over the "
                    f"{MAX_TEXT_CHARS / 1e6:.0f} million limit for one document: not loaded; split the file")
         return row, None
     try:
-        text = normalize_text(doc.text)
+        page_starts = None
+        if doc.pages is None:
+            text = normalize_text(doc.text)
+        else:
+            text, page_starts = normalize_pages(doc.pages)
         row["text"], row["n_chars"] = text, len(text)
         row["title"] = row["title"] or infer_title(text, path.stem)
         if row["year"] is None:
@@ -108,6 +119,9 @@ def _process(args: tuple[Path, Path, dict]) -> tuple[dict, pa.RecordBatch | None
         return row, None
     for f in figures:
         f["doc_id"] = doc.doc_id
+        if page_starts is not None:              # the page the figure's first character is on
+            f["page"] = bisect_right(page_starts, f["char_start"])
+            f["ocr"] = f["page"] in doc.ocr_pages
     try:
         batch = figure_batch(figures) if figures else None
         row["text"] = pa.array([text], type=pa.string())     # encoded once, here, and sent as one buffer
@@ -162,10 +176,10 @@ def _figures_in_parts(text: str, parts: list[tuple[int, int]], year: int | None)
     return figures
 
 
-def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int):
+def _results(files: list[Path], raw_dir: Path, manifest: dict, workers: int, ocr: bool = False):
     """(row, figures) per file, in file order. With workers, a worker that dies or hangs on one file costs
     that file only: the pool is restarted and the file gets an error row."""
-    jobs = [(p, raw_dir, manifest) for p in files]
+    jobs = [(p, raw_dir, manifest, ocr) for p in files]
     if workers <= 1 or len(jobs) <= 1:
         yield from map(_process, jobs)
         return
@@ -254,7 +268,7 @@ def _alone(job: tuple) -> tuple[dict, pa.RecordBatch | None]:
 
 
 def _lost(job: tuple, why: str) -> tuple[dict, pa.RecordBatch | None]:
-    path, raw_dir, _ = job
+    path, raw_dir, *_ = job
     rel = path.relative_to(raw_dir).as_posix()
     doc = RawDocument(path=path, rel_name=display_name(rel)[0], name_bytes=os.fsencode(rel))
     row = {c: None for c in DOC_COLUMNS}
@@ -306,7 +320,8 @@ def _problem_row(name: str, message: str, path: Path | None = None) -> dict:
         sha = None
     return {"doc_id": hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12], "file_name": name,
             "title": None, "year": None, "year_source": None, "encoding": None, "n_chars": 0, "n_figures": 0,
-            "sha256": sha, "source": None, "text": None, "status": "error", "error": message, "duplicate_of": None}
+            "sha256": sha, "source": None, "text": None, "status": "error", "error": message, "duplicate_of": None,
+            "format": None, "page_count": None, "source_url": None, "published": None}
 
 
 @contextmanager
@@ -398,8 +413,9 @@ def _record(row: dict, figures: pa.RecordBatch | None, seen_sha: dict[str, tuple
 
 
 def build(raw_dir: Path = RAW_DIR, db_path: Path = DB_PATH, workers: int = 1, progress: bool | None = None,
-          log=sys.stderr) -> dict:
-    """Build db_path from raw_dir; the old file stays untouched until the new one is complete."""
+          log=sys.stderr, ocr: bool = False) -> dict:
+    """Build db_path from raw_dir; the old file stays untouched until the new one is complete. ocr: read the
+    scanned pages of PDFs with Tesseract (slow: seconds per page)."""
     raw_dir, db_path = Path(raw_dir), Path(db_path)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
@@ -410,13 +426,14 @@ def build(raw_dir: Path = RAW_DIR, db_path: Path = DB_PATH, workers: int = 1, pr
             _warn(f"removed {len(leftovers)} temp file(s) left by an interrupted build", log)
         tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
         try:
-            return _build_into(raw_dir, db_path, tmp_path, workers, progress, log)
+            return _build_into(raw_dir, db_path, tmp_path, workers, progress, log, ocr)
         finally:
             for path in (tmp_path, tmp_path.with_name(tmp_path.name + ".wal")):
                 path.unlink(missing_ok=True)
 
 
-def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, progress: bool | None, log) -> dict:
+def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, progress: bool | None, log,
+                ocr: bool = False) -> dict:
     manifest, manifest_problems = read_manifest(raw_dir)
     walk_problems: list[tuple[str, str]] = []
     files = discover(raw_dir, walk_problems)
@@ -435,7 +452,7 @@ def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, prog
         _create_schema(con)
         doc_rows, doc_chars, pending, pending_rows, next_id = list(problem_rows), 0, [], 0, 1
         counts["errors"] += len(problem_rows)
-        for row, figures in tqdm(_results(files, raw_dir, manifest, workers), total=len(files), disable=not show,
+        for row, figures in tqdm(_results(files, raw_dir, manifest, workers, ocr), total=len(files), disable=not show,
                                  desc="build", unit="file", file=log, **(_bar_shape(log) if show else {})):
             figures = _record(row, figures, seen_sha, counts, log)
             doc_rows.append(row)
@@ -456,7 +473,8 @@ def _build_into(raw_dir: Path, db_path: Path, tmp_path: Path, workers: int, prog
         n_rows = counts["documents"] + len(problem_rows)
         info = {"raw_dir": str(raw_dir), "etl_version": __version__, "n_documents": n_rows,
                 "n_figures": counts["figures"], "n_facts": counts["facts"], "n_problem_files": counts["errors"],
-                "n_duplicates": counts["duplicates"], "manifest_warnings": "\n".join(manifest_problems)}
+                "n_duplicates": counts["duplicates"], "manifest_warnings": "\n".join(manifest_problems),
+                "ocr": str(ocr).lower()}
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in info.items()])
         con.execute("CHECKPOINT")
     finally:

@@ -25,7 +25,8 @@ TITLE = re.compile(r"《[^《》\n]{0,80}》")
 TITLE_MAX = 82                      # characters of the longest TITLE
 HEAD_LINES = 6            # the headline, subtitle, dateline and lead are within the first lines
 HEAD_CHARS = 600
-LEAD_CHARS = 40           # a line of running text this long is the lead
+LEAD_CHARS = 40
+_TABLE_GAP = re.compile(r"\t| {2,}|\u3000{2,}")           # a line of running text this long is the lead
 _NUMBERED = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|第[一二三四五六七八九十\d]{1,3}[章节篇])")
 QUOTE = re.compile(r"“[^“”\n]{0,200}”")
 _CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
@@ -99,6 +100,13 @@ class DocumentContext:
             self._headings = headings
             self._heading_starts = [h.start for h in headings]
         return self._headings
+
+    @property
+    def headline_lines(self) -> list[tuple[int, int]]:
+        """The head's lines that are headings (headline, subtitle): short, without sentence punctuation, and no
+        table row (cells apart by tabs or runs of spaces)."""
+        return [(start, end) for start, end in self.head_lines if self._is_heading(self.text[start:end])
+                and not _TABLE_GAP.search(self.text, start, end)]
 
     @property
     def head_lines(self) -> list[tuple[int, int]]:

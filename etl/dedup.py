@@ -104,6 +104,28 @@ def _completed(figure: dict, text: str) -> bool:
     return bool(COMPLETION.search(text[max(clause_start, floor):figure["char_end"]]))
 
 
+HEADLINE_MIN_VALUE = 10      # a headline's count this large is its story's figure, not a coincidence
+
+
+def drop_headline_restatements(figures: list[dict], headline_lines: list[tuple[int, int]]) -> list[dict]:
+    """A headline (or subtitle) states its story's figure; the lead, the body and a photo caption restate it:
+    later figures of the same value, unit and metric as a headline figure are the same figure, kept once."""
+    headline = {(f["value_norm"], f["unit_norm"], f["metric"]) for f in figures
+                if any(start <= f["char_start"] < end for start, end in headline_lines)
+                and (f["unit_norm"] in ("万元", "万美元") or (f["value_norm"] or 0) >= HEADLINE_MIN_VALUE)}
+    if not headline:
+        return figures
+    kept, seen = [], set()
+    for f in figures:                    # figures are in text order: the headline's comes first
+        key = (f["value_norm"], f["unit_norm"], f["metric"])
+        if key in headline:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(f)
+    return kept
+
+
 def resolve(figures: list[dict], text: str) -> list[dict]:
     """Drop repeats, flag conflicts; figures are in text order and carry char_start/char_end/sentence_start.
 

@@ -18,14 +18,22 @@ CHAPTER = re.compile(r"^第[一二三四五六七八九十百\d]+[章篇编]")
 SENTENCE_END = ("。", "；", ";", "！", "？")
 # when the document was written: a dateline (——2026年1月27日在…会议上), a publication line (时间：2026-02-12,
 # 来源:河北新闻网 2014-09-16), a date standing on its own line near the top
-DATELINE = re.compile(r"(?:^——|发布时间|发布日期|时间|日期|来源)[^\n]{0,30}?((?:19|20)\d{2})\s*(?:年\s*\d{1,2}\s*月|[-/.]\d{1,2}[-/.])"
-                      r"|^\s*((?:19|20)\d{2})\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|-\d{1,2}-\d{1,2})[\s\d:时分秒]*$")
-DATELINE_LINES = 12
+DATELINE = re.compile(r"(?:^——|^(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在)|发布时间|发布日期|时间|日期|来源)[^\n]{0,30}?((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月|[-/.](\d{1,2})[-/.])"
+                      r"|^\s*((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日|-(\d{1,2})-\d{1,2})[\s\d:时分秒]*$")
+DATELINE_LINES = 12       # lines of the head read for a dateline (navigation lines not counted)
 FILE_NAME_YEAR_GAP = 2      # a file named for year N whose text mostly names years this far off is dated N
 
 
 def _head_lines(text: str, n: int) -> list[str]:
-    return [ATTACHMENT.sub("", l.strip()) for l in text.split("\n") if l.strip()][:n]
+    """The first n lines that are not empty nor site furniture (下载, 打印, 【字号：…), attachment markers cut."""
+    skip, lines = title_skip_regex(), []
+    for line in text.split("\n", 200)[:200]:
+        line = ATTACHMENT.sub("", line.strip())
+        if line and not (len(line) <= 8 and skip.match(line)):
+            lines.append(line)
+            if len(lines) == n:
+                break
+    return lines
 
 
 def infer_title(text: str, fallback: str) -> str:
@@ -42,14 +50,30 @@ def infer_title(text: str, fallback: str) -> str:
     return lines[0][:40] if lines else fallback
 
 
+def _dateline(text: str) -> tuple[int, int] | None:
+    """(year, month) of the dateline or publication line near the top, if any."""
+    for line in _head_lines(text, DATELINE_LINES):
+        m = DATELINE.search(line)
+        if m:
+            year, month = (m.group(1), m.group(2) or m.group(3)) if m.group(1) else (m.group(4), m.group(5) or m.group(6))
+            return int(year), int(month)
+    return None
+
+
+def writing_month(text: str) -> int | None:
+    """Month the document was written, from its dateline (a report delivered in January or February looks
+    back on the year before)."""
+    dated = _dateline(text)
+    return dated[1] if dated else None
+
+
 def infer_year(text: str, file_name: str = "") -> tuple[int | None, str | None]:
     """(year, source): the year the document was written, from a dateline near the top ("dateline"), a year
     in its title lines ("title"), else the most frequent year it mentions ("text", latest on ties) unless the
     file is named for a year far from that ("file_name")."""
-    for line in _head_lines(text, DATELINE_LINES):
-        m = DATELINE.search(line)
-        if m:
-            return int(m.group(1) or m.group(2)), "dateline"
+    dated = _dateline(text)
+    if dated:
+        return dated[0], "dateline"
     for line in _head_lines(text, 3):
         m = TITLE_YEAR.search(line) if len(line) <= 60 else None
         if m and not LIST_MARKER.match(line):

@@ -97,7 +97,7 @@ def score(gold_by_doc: dict[str, list[dict]], predicted_by_doc: dict[str, list[d
                     field_hits[f][0] += want == got
                     if want != got:
                         errors.append((f, doc, g["text"], f"{got!r} != {want!r}"))
-    ratio = lambda h: h[0] / h[1] if h[1] else 1.0  # noqa: E731
+    ratio = lambda h: h[0] / h[1] if h[1] else None  # noqa: E731   (None: no gold figure carries it)
     result = {"gold": tp + fn, "predicted": tp + fp, "matched": tp,
               "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
               "metric_accuracy": ratio(metric_hits),
@@ -142,14 +142,18 @@ def evaluate(gold_path: Path = GOLD_PATH, raw_dir: Path = RAW_DIR) -> dict:
     return score(gold, predicted)
 
 
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def format_table(result: dict) -> str:
     rows = [("figures (gold / predicted / matched)", f"{result['gold']} / {result['predicted']} / {result['matched']}"),
             ("precision", f"{result['precision']:.3f}"), ("recall", f"{result['recall']:.3f}"),
-            ("F1", f"{result['f1']:.3f}"), ("metric accuracy (core)", f"{result['metric_accuracy']:.3f}"),
+            ("F1", f"{result['f1']:.3f}"), ("metric accuracy (core)", _fmt(result['metric_accuracy'])),
             ("other given a core metric", f"{result['other_as_core']:.3f}")]
     for f in FIELDS:
         rows.append((f"{f} accuracy (gold set / all)",
-                     f"{result[f'{f}_accuracy']:.3f} / {result[f'{f}_accuracy_all']:.3f}"))
+                     f"{_fmt(result[f'{f}_accuracy'])} / {_fmt(result[f'{f}_accuracy_all'])}"))
     rows.append(("same-fact links P / R (pairs gold / predicted)",
                  f"{result['link_precision']:.3f} / {result['link_recall']:.3f} "
                  f"({result['link_pairs_gold']} / {result['link_pairs_predicted']})"))

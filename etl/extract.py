@@ -7,27 +7,28 @@ from operator import itemgetter
 from .attribute import Attributor
 from .classify import classify, scope_of
 from .context import DocumentContext, Site
-from .dedup import resolve
+from .dedup import drop_headline_restatements, resolve
 from .discourse import Discourse
-from .docmeta import infer_year
+from .docmeta import infer_year, writing_month
 from .facts import link_facts
 from .indicators import indicator_of
 from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
 from .statement import Describer
 from .tables import table_cells
+from .thresholds import is_threshold
 
 FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
                   "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
                   "text", "sentence", "sentence_start", "char_start", "char_end",
-                  "status", "basis", "period_start", "indicator", "fact_id"]
+                  "status", "basis", "period_start", "indicator", "fact_id", "page", "ocr"]
 NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
 # Requirements and caps of a call for proposals are rules, not achievements.
 # (The look-behinds come after 须 and 需, not before: with every alternative opening on a plain character, re
 # skips straight to the candidates; 须(?<![急无]须) rejects what (?<![急无])须 does.)
-REQUIREMENT = re.compile(r"必须|须(?<![急无]须)|应当|不得|原则上|限报|需(?<!急需)(?![求要])|要求|每个?项目(?:支持|资助)|"
+REQUIREMENT = re.compile(r"必须|须(?<![急无]须)|应当|不得|原则上|限报|需(?<![急供]需)(?![求要])|要求|每个?项目(?:支持|资助)|"
                          r"一般为|一般不超过|资助额度|资助强度|支持强度")
 
 
@@ -55,6 +56,8 @@ def _is_figure(q: Quantity, ctx: DocumentContext) -> Site | None:
         return None                      # articles and words: 一台机器人, 一批, 二次
     if q.start and text[q.start - 1] in DEMONSTRATIVE:
         return None                      # 这两种资源, 该3项
+    if text[q.start] in "几数" or (q.approx and is_threshold(text, q.start, q.end, q.approx)):
+        return None                      # 几千万元: no stated number; 营收超亿元的企业达120家: the bar, not a result
     if q.unit.endswith("届") and (_HAN.match(text[q.end:q.end + 1] or " ")
                                  or (q.numeral == "chinese" and not COUNTED_EDITIONS.search(text, max(0, q.start - 6), q.start))):
         return None                      # 十八届三中全会, 党的十八届: an edition, not a count
@@ -102,12 +105,12 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             "region": region_of(start, end, site), "partner": partner_of(start, end, site),
             "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
             "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
-            "char_start": start, "char_end": end,
+            "char_start": start, "char_end": end, "page": None, "ocr": False,
         })
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
     _describe(figures, ctx, year)
-    figures = resolve(figures, text)
+    figures = drop_headline_restatements(resolve(figures, text), ctx.headline_lines)
     for figure in figures:               # after the repeats: two copies of a sentence are compared as written
         figure.update(_names(discourse, ctx.sentence_at(figure["char_start"]), figure["region"], figure["partner"]))
     return figures
@@ -115,7 +118,7 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
 
 def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | None) -> None:
     """Status, basis, period and the year a look-back describes; the catalogue indicator."""
-    describer, text = Describer(ctx, writing_year), ctx.text
+    describer, text = Describer(ctx, writing_year, writing_month(ctx.text)), ctx.text
     for figure in figures:
         stated = describer.describe(figure)
         figure.update(status=stated.status, basis=stated.basis, period_start=stated.period_start,
@@ -128,13 +131,13 @@ def _describe(figures: list[dict], ctx: DocumentContext, writing_year: int | Non
 
 def _names(discourse: Discourse, sentence, region: str | None, partner: str | None) -> dict:
     """Region and partner of a figure: its sentence's, else the discourse's (paragraph, heading, headline)."""
-    d_region, d_partner, names_region, named_partners = discourse.names(sentence.start, sentence.end)
-    if region is None and not names_region:
-        region = d_region
+    d_region, d_partner, other_place, named_partners = discourse.names(sentence.start, sentence.end)
+    if region is None and not other_place:
+        region = d_region                # the sentence names no other place (…促进英吉沙县发展 in a 喀什 text)
     if partner is None:                  # no partner acts in the sentence: the one it names, else the discourse's
         partner = next(iter(named_partners)) if len(named_partners) == 1 else None if named_partners else d_partner
-    if partner is not None and not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
-        partner = None                   # a province's own figures in its own report
+    if not discourse.speaks_of_xinjiang(sentence.start, sentence.end):
+        region = partner = None          # a province's own figures in its own report
     return {"region": region, "partner": partner}
 
 
@@ -177,5 +180,6 @@ def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[
             "region": region, "partner": partner, "scope": "program", "conflict": False, "conflict_group": None,
             "text": cell.value_text, "sentence": ctx.text[cell.line_start:cell.line_end].strip(),
             "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end,
+            "page": None, "ocr": False,
         })
     return figures

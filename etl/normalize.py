@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import operator
 import re
+import unicodedata
 from re import _constants as _c, _parser
 from collections import Counter
 from functools import lru_cache
 
 from .paths import LEXICON_DIR
-from .tables import _cells, _is_header, is_table_row, separated_lines
+from .simplified import simplify
+from .tables import _cells, _is_header, is_table_row, separated_lines, unit_header_names
 from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
 
 TERMINAL = "。！？!?；;…"
@@ -44,7 +46,37 @@ _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 # to_halfwidth converts — and those that make a line's cells without two spaces in a row: a tab, a bar, and any
 # white space but " " (and "\n", which never is inside a line).
 _SPECIAL = re.compile("[" + "".join(f"\\u{ord(c):04x}" for c in sorted(
-    (set(_ZERO_WIDTH_CHARS + "\r\t|｜" + "".join(map(chr, FULLWIDTH_TABLE))) | set(SPACE_CHARS)) - {" ", "\n"})) + "]")
+    (set(_ZERO_WIDTH_CHARS + "\r\t|｜" + "".join(map(chr, FULLWIDTH_TABLE))) | set(SPACE_CHARS)) - {" ", "\n"}))
+    + "\u2e80-\u2fdf]")                                       # (and the radicals _radicals maps)
+
+# Radicals that PDF text layers give in place of ideographs (⼀、深化 …⻓效机制建⽴): Kangxi radicals, which NFKC maps, and
+# radicals-supplement forms (lexicons/cjk_radicals.tsv), which it does not; one character for one, so offsets hold.
+_RADICAL = re.compile("[\u2e80-\u2fdf]")
+# Where a page of a PDF begins: normalize_pages puts it before a page's first line, normalize_text(pages=True) keeps it
+# in place of the line it stood before (white space to every other step) and normalize_pages takes it out again.
+PAGE_BREAK = "\f"
+
+
+@lru_cache(maxsize=None)
+def _radicals() -> dict[int, int]:
+    table = {cp: ord(unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x2F00, 0x2FD6)}
+    for line in (LEXICON_DIR / "cjk_radicals.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            radical, ideograph = line.split("\t")[:2]
+            table[ord(radical)] = ord(ideograph)
+    return table
+
+
+def normalize_pages(pages: list[str]) -> tuple[str, list[int]]:
+    """normalize_text of the pages as one text (a paragraph may run on over a page break), and the offset in it at
+    which each page begins (a page whose lines were all dropped begins where the next one does)."""
+    raw = ("\n" + PAGE_BREAK).join(page.replace(PAGE_BREAK, "\n") for page in pages)
+    marked = normalize_text(raw, pages=True)
+    text = marked.replace(PAGE_BREAK, "")
+    starts = [i - k for k, i in enumerate(m.start() for m in re.finditer(PAGE_BREAK, marked))]
+    starts = [i + 1 if text[i:i + 1] == "\n" else i for i in starts]     # a page opening a paragraph: after its \n
+    # (a break before any line was kept is not written: those pages begin at 0)
+    return text, [0] * (len(pages) - len(starts)) + starts
 
 
 @lru_cache(maxsize=None)
@@ -159,6 +191,8 @@ def _table_lines(lines: list[str], plain: bool = False) -> set[int]:
         if i in rows or not _is_header(line) or i + 1 >= len(lines) or not is_table_row(lines[i + 1]):
             continue
         rows.add(i)
+        if i - 1 in separated_set and unit_header_names(lines[i - 1], line) is not None:
+            rows.add(i - 1)          # 地区  项目数  资金 over （个）  （万元）: the names above a line of units
         j = i + 1
         while j < len(lines) and is_table_row(lines[j]):
             rows.add(j)
@@ -264,7 +298,8 @@ def _dropped(counts: Counter) -> set[str]:
     return dropped
 
 
-def normalize_text(raw: str) -> str:
+def normalize_text(raw: str, *, pages: bool = False) -> str:
+    raw = simplify(raw)                         # 項目 -> 项目, 项(xiàng)目 -> 项目
     # One pass tells whether the text holds any character the next three steps or the search for table rows
     # act on (most texts hold none: then they would leave it as it is)
     plain = not _SPECIAL.search(raw)
@@ -276,7 +311,12 @@ def normalize_text(raw: str) -> str:
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = to_halfwidth(text)
+        if _RADICAL.search(text):
+            text = text.translate(_radicals())
     raw_lines = text.split("\n")
+    breaks = {i for i, line in enumerate(raw_lines) if line.startswith(PAGE_BREAK)} if pages else None
+    if breaks:
+        raw_lines = [line[1:] if i in breaks else line for i, line in enumerate(raw_lines)]
     # (a line's rstrip() is only ever looked at for its first character, which is the unstripped line's when
     # the stripped line is not empty: raw_lines keeps the unstripped lines)
     lines = list(map(str.strip, raw_lines))
@@ -303,6 +343,8 @@ def normalize_text(raw: str) -> str:
     prev_index = 0
     prev_ends = prev_digit = prev_breaks = False
     for index, line in enumerate(lines):
+        if breaks and index in breaks and out:
+            append(PAGE_BREAK)
         if index in table_rows:
             append("\n")
             append("\t".join(cell for _, _, cell in _cells(line)))

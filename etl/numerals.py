@@ -15,8 +15,10 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 LARGE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 HEDGES = "余多"
+VAGUE = "几数"           # an approximate digit: 十几, 二十几万, 几十, 数百万 (read as the multipliers alone, approx)
 
 _CN = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
+_MULTIPLIERS = "".join(SMALL) + "".join(LARGE)
 ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?"
 # A maximal numeral: numbers and multipliers, hedges only where a multiplier or the end follows.
 # The first token is written `[digit or Chinese numeral]` + the rest of an Arabic number, so that the pattern
@@ -33,20 +35,22 @@ def numeral_pattern(lone_chinese: str = "", first: str = "") -> str:
     first: a class body for the opening character, a superset of the digits (`\d` spelt out, which re tests
     by table where `\d` costs a Unicode database call at every character of the text); its other characters
     start no match."""
-    chinese = f"(?<=[{_CN}])(?:{lone_chinese})" if first else lone_chinese
     opening = first or r"\d"
-    return (rf"[{opening}{_CN}](?:(?<=\d)(?:{_ARABIC_REST})|{chinese})"
-            rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}](?=[{''.join(SMALL)}{''.join(LARGE)}]))*"
+    # the opening: an Arabic number, 几/数 before a multiplier (几十, 数百), or a Chinese numeral character
+    return (rf"[{opening}{_CN}{VAGUE}](?:(?<=\d)(?:{_ARABIC_REST})|(?<=[{VAGUE}])(?=[{_MULTIPLIERS}])|"
+            rf"(?<=[{_CN}])(?:{lone_chinese}))"
+            rf"(?:{ARABIC}|[{_CN}]|点(?=[{''.join(CN_DIGITS)}\d])|[{HEDGES}{VAGUE}](?=[{_MULTIPLIERS}])"
+            rf"|[{VAGUE}](?<=[{''.join(SMALL)}].)|个(?<=[{_CN}\d]个)(?=亿))*"
             rf"[{HEDGES}]?")
 
 
 NUMERAL = re.compile(numeral_pattern())
 # what, after a first Chinese numeral character, makes NUMERAL's match longer than that one character
-NUMERAL_GOES_ON = rf"[\d{_CN}{HEDGES}]|点(?=[{''.join(CN_DIGITS)}\d])"
+NUMERAL_GOES_ON = rf"[\d{_CN}{HEDGES}{VAGUE}]|点(?=[{''.join(CN_DIGITS)}\d])"
 _PLAIN = re.compile(ARABIC)
 _SCALED = re.compile(rf"({ARABIC})([{''.join(LARGE)}])")
 _HEDGED = re.compile(rf"({ARABIC})[{HEDGES}]")
-_TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}]")
+_TOKEN = re.compile(rf"{ARABIC}|[{_CN}]|点|[{HEDGES}{VAGUE}]")
 
 
 @dataclass(frozen=True)
@@ -118,12 +122,21 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
     has_digit = any(t[0].isdigit() or (t in CN_DIGITS and CN_DIGITS[t] > 0) for t in tokens)
     for i, tok in enumerate(tokens):
         if tok == "点":
+            if pending is None and section and decimal_digits is None:
+                pending, section, last_small = section, 0.0, None     # 二十点五: the integer part is 二十
             if pending is None or decimal_digits is not None:
                 return None
             decimal_digits = []
             continue
         if tok in HEDGES:
             approx = True
+            continue
+        if tok in VAGUE:
+            if pending is not None or decimal_digits is not None:
+                return None                      # 三几
+            approx = True
+            if i + 1 < len(tokens) and tokens[i + 1] in SMALL:
+                pending = 1.0                    # 几十, 几百: the multiplier alone
             continue
         number = _as_number(tok)
         if number is not None:
@@ -155,6 +168,10 @@ def evaluate(text: str, hedged: bool = False) -> Numeral | None:
         else:
             unit = LARGE[tok]
             value = section + (pending or 0.0)
+            if value == 0 and last_large is not None and tokens[i - 1] in LARGE:
+                total *= unit                    # stacked scales as written: 三万万 (3e8), 两亿万 (2e12)
+                last_large = unit
+                continue
             if value == 0 and total == 0:
                 if i != 0 or not (hedged or any(t in HEDGES for t in tokens)):
                     return None                  # 万元, 亿元大关: a bare 万/亿 is not the number 1万

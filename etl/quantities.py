@@ -7,23 +7,26 @@ try:
     from re import _parser as _sre_parse
 except ImportError:                                  # Python < 3.11
     import sre_parse as _sre_parse
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from operator import attrgetter
 
-from .lexicon import load_units, nonfigure_patterns, numeral_words, words_regex
-from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
+from . import quantity_links
+from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words_regex
+from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
+from .simplified import to_simplified
 from .textnorm import SPACE_CHARS, clean_with_offsets
 
 PRE_CAP = ("最高不超过", "不得超过", "不超过", "不高于", "不多于", "最高", "最多", "上限为", "上限", "限报", "限")
 PRE_FLOOR = ("不少于", "不低于", "至少", "最低", "最少")
 PRE_APPROX = ("将近", "接近", "近乎", "几乎", "大约", "约为", "超过", "突破", "多达", "不到", "不足", "达近", "近",
-              "约", "逾", "超", "或")
+              "约", "逾", "超", "或", "破")
 POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
-RANGE_LINK = re.compile(r"\s*(?:~|～|-|—|–|－|至|到)\s*")
+RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
 VAGUE_BEFORE = "几数若"
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
-PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,6}}(?:\.\d{{1,6}})?)|[{_CN_NUMERAL}点]{{1,16}})")
+PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:[,，]\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
+                          rf"[{_CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 
 
@@ -58,21 +61,35 @@ def tidy(x: float | None) -> float | None:
     """Round away float noise (4.6亿 -> 46000 万元, not 45999.99999)."""
     if x is None:
         return None
-    if -1e12 < x < 1e12 and x == int(x):
-        return float(x)                   # an integer of at most 12 digits prints and parses back unchanged
+    if -2.0 ** 53 < x < 2.0 ** 53 and x == int(x):
+        return float(x)                   # an integer a float holds exactly (五十万亿零二十四 keeps its 24)
     return _tidy_fraction(x)
 
 
 @lru_cache(maxsize=1 << 16)
 def _tidy_fraction(x: float) -> float:
     """Cached: equal floats give equal results (±0 never gets here: 0 is an integer)."""
-    return float(f"{x:.12g}")
+    return float(f"{x:.15g}")
 
 
 @lru_cache(maxsize=None)
 def _unit_regex() -> re.Pattern:
     """The longest unit at a position, as a trie (one test per character instead of one per unit)."""
-    return re.compile(words_regex(dict.fromkeys(load_units(), "")))
+    return re.compile(words_regex(_unit_conditions()))
+
+
+@lru_cache(maxsize=None)
+def _unit_conditions() -> dict[str, str]:
+    """unit -> the lookahead its end needs: a unit is not read where it starts a longer word of
+    lexicons/not_units.txt (50万 个旧市, 千人口托位数)."""
+    units = load_units()
+    after: dict[str, list[str]] = {unit: [] for unit in units}
+    for word in _lines("not_units.txt"):
+        unit = max((u for u in units if word.startswith(u) and len(u) < len(word)), key=len, default=None)
+        if unit is None:
+            raise ValueError(f"not_units.txt: {word!r} starts with no unit of units.csv")
+        after[unit].append(re.escape(word[len(unit):]))
+    return {unit: f"(?!{'|'.join(tails)})" if tails else "" for unit, tails in after.items()}
 
 
 @lru_cache(maxsize=None)
@@ -97,8 +114,10 @@ def blocked_mask(text: str) -> bytearray:
         for s, e in found:
             mask[s:e] = b"\x01" * (e - s)
     for s, e in spans[-1]:                            # the numeral words
-        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL):
-            continue                      # 3万一千: the numeral goes on, it is not the word 万一
+        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL or text[s - 1] in VAGUE):
+            continue                      # 3万一千, 几千万: the numeral goes on, it is not the word 万一
+        if text[e - 1] == "点" and text[e:e + 1] in CN_DIGITS:
+            continue                      # 一点二万人: a decimal point, not the word 一点
         if _all_numeral(text, s, e) and _unit_at(text, e):
             continue                      # 近千万元: 千万 with a unit is a number, not the adverb
         mask[s:e] = b"\x01" * (e - s)
@@ -554,8 +573,16 @@ def _hedge_before(text: str, start: int) -> str | None:
         if m:
             if m.group() in ("或", "超") and head[-2:-1] in ("无", "不", "局", "权"):
                 continue
+            if _not_hedge().search(head):
+                continue                  # 权限, 期限: the word ends with a hedge's character
             return kind
     return None
+
+
+@lru_cache(maxsize=None)
+def _not_hedge() -> re.Pattern:
+    """Words ending like a hedge that are not one (lexicons/not_hedges.txt: 权限, 期限, 超限 …), at the end."""
+    return re.compile("(?:" + "|".join(map(re.escape, _lines("not_hedges.txt"))) + ")$")
 
 
 def _any_set(flags: bytearray, start: int, end: int) -> bool:
@@ -600,6 +627,11 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         if den is None or num is None or den.value == 0:
             continue
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
+    for yuan, start, end, approx in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
+        if not mask[start]:
+            qualifier = _hedge_before(text, start)
+            found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", approx or qualifier == "approx",
+                                  start, end, text[start:end], "money", qualifier, "mixed"))
     for m in _slash_fractions(text):
         if mask[m.start()] or mask[m.end() - 1]:
             continue
@@ -643,7 +675,8 @@ def _slash_fractions(text: str):
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
     ratio = numerator / denominator
     qualifier = _hedge_before(text, m.start())
-    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", qualifier == "approx", m.start(),
+    approx = qualifier == "approx" or text.startswith(("以上", "左右", "上下", "多"), m.end())   # 1/10以上
+    return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", approx, m.start(),
                     m.end(), m.group(), "fraction", qualifier, numeral)
 
 
@@ -659,16 +692,23 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
         blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
     count = blocked.count
     unit_match, unit_norms, after_match = _unit_regex().match, _unit_norms(), _after_numeral().match
-    for m in _scan_numeral().finditer(text):
+    numeral_re = _scan_numeral()
+    for m in numeral_re.finditer(text):
         s, e = m.span()
         if count(0, s, e) != e - s:                   # any(blocked[s:e]), without copying the slice
             continue
+        if text[e - 1] in SMALL and e - 1 > s:
+            unit = unit_match(text, e - 1)            # 1亿千瓦, 2万千瓦时: 千 opens the unit
+            if unit is not None and len(unit.group()) > 1:
+                m = numeral_re.match(text, s, e - 1) or m
         q = _quantity(text, m, mask, unit_match, unit_norms, after_match)
         if q is not None:
+            if q.unit is not None and text[q.end:q.end + 1] in quantity_links.TAIL_START:
+                q = quantity_links.unit_tail(text, q, unit_norms)
             blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
     found.sort(key=attrgetter("start"))
-    return found
+    return quantity_links.link(text, found, unit_norms)
 
 
 @lru_cache(maxsize=None)
@@ -698,19 +738,22 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
     range link follows (nearly always): the same numeral with the same unit reads the same wherever it stands."""
     s, e = m.span()
     before = text[s - 1] if s else " "
-    if before in VAGUE_BEFORE or text[e:e + 1] == "几" or (before.isascii() and before.isalpha()):
+    if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
+            or (before.isascii() and before.isalpha())):
         return None                                   # as _general_quantity decides
     unit = after_match(text, e)
     if unit and unit.lastgroup == "link":
         return _general_quantity(text, m, mask, unit_match, unit_norms, after_match)
     hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
     sign = 1.0
-    if before in ("负", "−") or (before in "-－" and (s < 2 or not text[s - 2].isalnum())):
+    if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
+    elif before == "下" and s >= 2 and text[s - 2] == "零":
+        sign, s = -1.0, s - 2                         # 零下十度
     unit_base = unit.group() if unit else None
     reading = _reading(m.group(), hedge == "approx", before in "上成", sign, unit_base)
     if reading is None:
-        return None
+        return _adjacent_digits(text, m, unit_base)
     value, unit_text, value_norm, unit_norm, kind, approx, numeral, single = reading
     end = e
     if unit_base is not None:
@@ -722,6 +765,33 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
         approx = True
     return Quantity(value, None, unit_text, value_norm, None, unit_norm, approx, s, end, text[s:end], kind, qualifier,
                     numeral, single)
+
+
+# 三五百, 八九亿, 二三十, 三五个: two neighbouring digits for a vague range (the second one or two above the first)
+_ADJACENT = re.compile(r"([一二三四五六七八九])([二三四五六七八九])([十百千万亿]*)")
+
+
+def _adjacent_digits(text: str, m: re.Match, unit_base: str | None) -> Quantity | None:
+    """The approximate range a pair of neighbouring digits states (三五百人: 300 to 500), or None."""
+    pair = _ADJACENT.fullmatch(m.group())
+    if pair is None or unit_base is None:
+        return None
+    d1, d2 = CN_DIGITS[pair.group(1)], CN_DIGITS[pair.group(2)]
+    if not d1 < d2 <= d1 + 2:
+        return None
+    low, high = evaluate(pair.group(1) + pair.group(3)), evaluate(pair.group(2) + pair.group(3))
+    if low is None or high is None:
+        return None
+    factor, unit_norm, kind = _unit_norms()[unit_base]
+    end = m.end() + len(unit_base)
+    return Quantity(tidy(low.written), tidy(high.written), low.scale_text + unit_base, tidy(low.value * factor),
+                    None if high is None else tidy(high.value * factor), unit_norm, True, m.start(), end,
+                    text[m.start():end], kind, "approx", "chinese")
+
+
+def _before_minus_is_term(ch: str) -> bool:
+    """A - after ch is a dash between two terms (3-5, A-1, 4%-5%), not a minus sign (增长-2.3%)."""
+    return (ch.isascii() and ch.isalnum()) or ch in "%‰"
 
 
 @lru_cache(maxsize=1 << 16)
@@ -755,14 +825,21 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
     hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
     num = evaluate(m.group(), hedge == "approx")
     if num is None:
-        return None
-    if before in VAGUE_BEFORE or text[e:e + 1] == "几" or (not num.has_digit and before in "上成"):
-        return None                                   # 几十, 数百, 上千, 十几: not a stated number
+        if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
+                or (before.isascii() and before.isalpha())):
+            return None
+        unit = unit_match(text, e)
+        return _adjacent_digits(text, m, unit.group() if unit else None)
+    if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
+            or (not num.has_digit and before in "上成")):
+        return None                                   # 数百, 上千, 若干: not a stated number (总数1200家 is)
     if before.isascii() and before.isalpha():
         return None                                   # part of a code or model name (R2, G20)
     sign = 1.0
-    if before in ("负", "−") or (before in "-－" and (s < 2 or not text[s - 2].isalnum())):
+    if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
+    elif before == "下" and s >= 2 and text[s - 2] == "零":
+        sign, s = -1.0, s - 2                         # 零下十度
     value_max = None
     end = e
     unit = after_match(text, e)
@@ -778,6 +855,8 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
     if value_max is not None:
         scale = value_max.scale if num.scale == 1 else num.scale
         low, high = num.value * (scale if num.scale == 1 else 1), value_max.value
+        if low > high and num.scale == 1:
+            low = num.value                           # 从8500到3万元: the first is already in 元
         written, written_max, scale_text = low / scale, high / scale, value_max.scale_text or num.scale_text
     else:
         low, high = num.value, None
@@ -822,6 +901,8 @@ def _bare_is_number(num) -> bool:
         return True
     if num.single_cn_digit:
         return False
+    if num.value != int(num.value):
+        return True                       # 一点五: a decimal point makes it a number
     return num.value >= 10 and (num.has_digit or num.approx or num.multipliers >= 2)
 
 
@@ -833,7 +914,31 @@ def parse_quantities(text: str) -> list[dict]:
     value_max / value_max_norm for ranges, text, kind, qualifier (approx, cap, floor) and numeral.
     """
     clean, offsets = clean_with_offsets(text)
-    return [q.public(offsets, text) for q in scan(clean)]
+    clean = to_simplified(clean)                      # 126個 -> 126个, one character for one: offsets hold
+    found = scan(clean) or _whole_numeral(clean)
+    return [q.public(offsets, text) for q in found]
+
+
+_DIGIT_STRING = re.compile(rf"[{''.join(CN_DIGITS)}]+(?:点[{''.join(CN_DIGITS)}]+)?")
+
+
+def _whole_numeral(text: str) -> list[Quantity]:
+    """A text that is nothing but a numeral is that number, even where running text would not take it alone:
+    一, 十, 两, and digit by digit 一七二零 (1720)."""
+    stripped = text.strip()
+    if not stripped or _NOT_NUMERAL.search(stripped.replace("点", "")):
+        return []
+    num = evaluate(stripped)
+    if num is not None:
+        value = num.value
+    elif _DIGIT_STRING.fullmatch(stripped):
+        whole, _, decimals = stripped.partition("点")
+        value = float("".join(str(CN_DIGITS[c]) for c in whole) + "." + "".join(str(CN_DIGITS[c]) for c in decimals))
+    else:
+        return []
+    start = text.index(stripped)
+    return [Quantity(tidy(value), None, None, tidy(value), None, None, False, start, start + len(stripped), stripped,
+                     None, None, "chinese")]
 
 
 _LONE_NEVER_BARE = {hedged: _lone_never_bare(hedged) for hedged in (False, True)}

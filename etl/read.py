@@ -1,7 +1,10 @@
-"""Find the raw files and decode them: encodings are detected, never assumed; a bad file becomes a status."""
+"""Find the raw files and decode them: encodings are detected, never assumed; a bad file becomes a status.
+
+Plain text (*.txt) is read here; PDF, Word (.docx) and saved web pages (.html, .htm) by etl/formats."""
 from __future__ import annotations
 
 import csv
+import datetime
 import errno
 import hashlib
 import os
@@ -12,11 +15,14 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from .formats import SUFFIXES, read_format
+
 MAX_BYTES = 200 * 1024 * 1024
+READ_SUFFIXES = (".txt", *SUFFIXES)
 MANIFEST = "manifest.csv"
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-_MAGIC = ((b"%PDF", "a PDF file, not text (convert it to .txt first)"), (b"PK\x03\x04", "a ZIP/Office file, not text"),
+_MAGIC = ((b"%PDF", "a PDF file, not text (name it .pdf to have it read as one)"), (b"PK\x03\x04", "a ZIP/Office file, not text"),
           (b"\x89PNG", "a PNG image, not text"), (b"\xff\xd8\xff", "a JPEG image, not text"),
           (b"\xd0\xcf\x11\xe0", "an old Office file, not text"), (b"\x1f\x8b", "a gzip archive, not text"),
           (b"{\\rtf", "an RTF document, not plain text"), (b"\x7fELF", "a program, not text"))
@@ -33,6 +39,13 @@ class RawDocument:
     sha256: str | None = None
     meta: dict = field(default_factory=dict)
     name_bytes: bytes | None = None
+    format: str = "txt"
+    pages: list[str] | None = None             # a PDF's text page by page (text is then None)
+    page_count: int | None = None
+    title: str | None = None                   # from the file's own metadata (a web page's title)
+    source_url: str | None = None
+    published: datetime.date | None = None
+    ocr_pages: frozenset[int] = frozenset()    # 1-based pages read by OCR
 
     @property
     def doc_id(self) -> str:
@@ -40,7 +53,8 @@ class RawDocument:
 
 
 def discover(raw_dir: Path, problems: list[tuple[str, str]] | None = None) -> list[Path]:
-    """All *.txt files below raw_dir, sorted; directory symlinks are not followed (no loops).
+    """All files of a format that is read (*.txt, *.pdf, *.docx, *.html, *.htm) below raw_dir, sorted; directory
+    symlinks are not followed (no loops).
 
     Folders that cannot be listed are added to problems as (folder relative to raw_dir, message)."""
     found = []
@@ -52,7 +66,7 @@ def discover(raw_dir: Path, problems: list[tuple[str, str]] | None = None) -> li
 
     for root, dirs, files in os.walk(raw_dir, followlinks=False, onerror=walk_error):
         dirs.sort()
-        found.extend(Path(root) / name for name in files if name.lower().endswith(".txt"))
+        found.extend(Path(root) / name for name in files if name.lower().endswith(READ_SUFFIXES))
     return sorted(found, key=lambda p: p.relative_to(raw_dir).as_posix())
 
 
@@ -217,8 +231,8 @@ def read_raw_bytes(path: Path) -> bytes:
     return data
 
 
-def read_document(path: Path, raw_dir: Path) -> RawDocument:
-    """Read and decode one file; every failure is caught and described."""
+def read_document(path: Path, raw_dir: Path, ocr: bool = False) -> RawDocument:
+    """Read and decode one file; every failure is caught and described. ocr: run OCR on scanned PDF pages."""
     rel = path.relative_to(raw_dir).as_posix()
     name, name_warning = display_name(rel)
     doc = RawDocument(path=path, rel_name=name, name_bytes=os.fsencode(rel))
@@ -231,6 +245,9 @@ def read_document(path: Path, raw_dir: Path) -> RawDocument:
         doc.status, doc.error = "error", str(exc)
         return doc
     doc.sha256 = hashlib.sha256(data).hexdigest()
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is not None:
+        return _read_format(doc, kind, data, name_warning, ocr)
     if not data.strip():
         doc.status, doc.error = "empty", "file is empty" if not data else "file holds only white space"
         return doc
@@ -242,6 +259,23 @@ def read_document(path: Path, raw_dir: Path) -> RawDocument:
     doc.error = "; ".join(w for w in (name_warning, warning) if w) or None
     if not doc.text.strip():
         doc.status, doc.error = "empty", "file holds only white space"
+    return doc
+
+
+def _read_format(doc: RawDocument, kind: str, data: bytes, name_warning: str | None, ocr: bool) -> RawDocument:
+    doc.format = kind
+    if not data.strip():
+        doc.status, doc.error = "empty", "file is empty" if not data else "file holds only white space"
+        return doc
+    try:
+        reading = read_format(kind, data, ocr=ocr)
+    except Exception as exc:  # noqa: BLE001 - a reader's library failing on one odd file must not stop the build
+        doc.status, doc.error = "error", f"the {kind} reader failed: {type(exc).__name__}: {exc}"
+        return doc
+    doc.status, doc.text, doc.pages = reading.status, reading.text, reading.pages
+    doc.page_count, doc.title, doc.ocr_pages = reading.page_count, reading.title, reading.ocr_pages
+    doc.source_url, doc.published = reading.source_url, reading.published
+    doc.error = "; ".join(w for w in (name_warning, reading.error) if w) or None
     return doc
 
 

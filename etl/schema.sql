@@ -14,7 +14,11 @@ CREATE TABLE documents (
     text        VARCHAR,
     status      VARCHAR NOT NULL,
     error       VARCHAR,
-    duplicate_of VARCHAR
+    duplicate_of VARCHAR,
+    format      VARCHAR,
+    page_count  INTEGER,
+    source_url  VARCHAR,
+    published   DATE
 );
 
 CREATE TABLE figures (
@@ -45,7 +49,9 @@ CREATE TABLE figures (
     basis       VARCHAR NOT NULL DEFAULT 'flow',
     period_start INTEGER,
     indicator   VARCHAR,
-    fact_id     INTEGER
+    fact_id     INTEGER,
+    page        INTEGER,
+    ocr         BOOLEAN NOT NULL DEFAULT false
 );
 
 CREATE TABLE metrics (
@@ -163,9 +169,13 @@ COMMENT ON COLUMN documents.n_figures IS 'Figures extracted from this document (
 COMMENT ON COLUMN documents.sha256 IS 'SHA-256 of the raw file bytes.';
 COMMENT ON COLUMN documents.source IS 'Source (publisher, URL) from manifest.csv.';
 COMMENT ON COLUMN documents.text IS 'Normalised text; figures.char_start/char_end and sentence_start are offsets into it.';
-COMMENT ON COLUMN documents.status IS 'ok, duplicate (same bytes as duplicate_of), empty, binary or error.';
+COMMENT ON COLUMN documents.status IS 'ok, duplicate (same bytes as duplicate_of), empty, binary, error, or needs_ocr (a PDF with scanned pages that have no text layer, listed in error; build with --ocr to read them; the other pages are loaded).';
 COMMENT ON COLUMN documents.error IS 'Why the file was not loaded; for a loaded file (status = ok), a warning about it (truncated UTF-8, lines in two encodings) or null.';
 COMMENT ON COLUMN documents.duplicate_of IS 'doc_id of the document with the same bytes that was loaded instead.';
+COMMENT ON COLUMN documents.format IS 'File format the text was read from: txt, pdf (its text layer, or OCR), docx or html (a saved web page); null for rows that are not files.';
+COMMENT ON COLUMN documents.page_count IS 'Pages of a PDF (all of them, read or not); null for formats without pages.';
+COMMENT ON COLUMN documents.source_url IS 'Address of a saved web page, from its metadata (canonical link, og:url, the saved-from note); null otherwise.';
+COMMENT ON COLUMN documents.published IS 'Publication date of a saved web page, from its metadata or its 时间/发布日期 line; null otherwise.';
 
 COMMENT ON TABLE figures IS 'One row per figure stated in a document: a number with what it counts, normalised, attributed and cited.';
 COMMENT ON COLUMN figures.figure_id IS 'Row id, stable for the same raw folder.';
@@ -191,6 +201,8 @@ COMMENT ON COLUMN figures.sentence IS 'The sentence of the normalised text the f
 COMMENT ON COLUMN figures.sentence_start IS 'Offset of the sentence in documents.text.';
 COMMENT ON COLUMN figures.char_start IS 'Offset of the first character of the figure in documents.text.';
 COMMENT ON COLUMN figures.char_end IS 'Offset just past the last character of the figure in documents.text.';
+COMMENT ON COLUMN figures.page IS 'Page of the PDF the figure starts on (1 = first page; cite as 第N页); null for formats without pages.';
+COMMENT ON COLUMN figures.ocr IS 'True when the figure was read from a scanned page by OCR: check it against the page before citing it.';
 
 COMMENT ON COLUMN figures.status IS 'actual (achieved, decided or standing when written) or planned (a target, plan or forecast).';
 COMMENT ON COLUMN figures.basis IS 'How the number relates to time: flow (within the year), cumulative (summed over years), level (a stock at a moment), change (a growth) or share (a proportion or rate).';

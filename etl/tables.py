@@ -6,11 +6,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import load_units
 from .textnorm import SPACE_NO_NEWLINE_CLASS
 
 CELL_SPLIT = re.compile(r"\t+|\s{2,}|\s*[|｜]\s*")
 NUMBER_CELL = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?$|^[-+]?\d+(?:\.\d+)?$")
-HEADER_UNIT = re.compile(r"[（(]\s*([^（）()]{1,8}?)\s*[)）]\s*$")
+# the unit at the end of a column header: 项目数（项）, 资金(单位：万元), 投资额/万元
+HEADER_UNIT = re.compile(r"(?:[（(]\s*(?:单位\s*[:：]\s*)?([^（）()]{1,8}?)\s*[)）]|\s*/\s*([^/（）()\s]{1,6}))\s*$")
+UNIT_COLUMN = {"单位", "计量单位", "单 位"}
+# a cell holding its number and its unit: 12项, 3500万元, 5.2%
+NUMBER_UNIT_CELL = re.compile(r"^([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*([^\d\s]{1,6})$")
+_SCALES = "十百千万亿"
 TABLE_UNIT = re.compile(r"单位\s*[:：]\s*([^\s，,；;。]{1,6})")
 EMPTY_CELL = {"-", "—", "--", "/", "…", ""}
 
@@ -99,6 +105,12 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
             i += 1
             continue
         header_cells = _cells(lines[i])
+        if i and unit_header_names(lines[i - 1], lines[i]) is not None:
+            # the column names sit on the line above the units: each unit joins its name, aligned from the right
+            above, units = _cells(lines[i - 1]), [c[2] for c in header_cells]
+            pad = len(above) - len(units)
+            header_cells = [(cs, ce, name + (units[k - pad] if k >= pad else ""))
+                            for k, (cs, ce, name) in enumerate(above)]
         table_unit = table_year = None
         title = next((lines[b] for b in (i - 1, i - 2) if b >= 0 and lines[b].strip()
                       and not TABLE_UNIT.fullmatch(lines[b].strip())), "")
@@ -120,19 +132,63 @@ def table_cells(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
             label = first if year_label or not NUMBER_CELL.match(first) else ""
             labels = " ".join(c[2] for c in row_cells if not NUMBER_CELL.match(c[2]) and c[2] not in EMPTY_CELL)
             shift = max(0, len(header_cells) - len(row_cells))   # cells missing on the left: align from the right
+            row_unit = _row_unit(header_cells, row_cells, shift)
             for k, (cs, ce, cell) in enumerate(row_cells):
-                if not NUMBER_CELL.match(cell) or (k == 0 and year_label):
+                if k == 0 and year_label:
+                    continue
+                own = None if NUMBER_CELL.match(cell) else _number_and_unit(cell)
+                if own is None and not NUMBER_CELL.match(cell):
                     continue
                 h = k + shift
                 header = header_cells[h][2] if 0 <= h < len(header_cells) else ""
                 unit_match = HEADER_UNIT.search(header)
-                unit = unit_match.group(1) if unit_match else table_unit
+                unit = (unit_match.group(1) or unit_match.group(2)) if unit_match else (row_unit or table_unit)
                 name = header[:unit_match.start()].strip() if unit_match else header
+                if row_unit is not None and not unit_match:
+                    name = row_cells[0][2]            # 指标 | 单位 | 数值: the row's first cell names the figure
+                if own is not None:                   # 12项: the cell's own unit
+                    cell, unit = own
+                    ce = cs + len(cell)
                 found.append(TableCell(j, offsets[j] + cs, offsets[j] + ce, cell, name, unit, label,
                                        offsets[j], offsets[j] + len(lines[j]), labels, table_year, title))
             j += 1
         i = j
     return found, spans
+
+
+_UNIT_ONLY = re.compile(r"[（(][^（）()]{1,8}[)）]")
+
+
+def unit_header_names(above: str, header: str) -> list[str] | None:
+    """The column names of the line above a header that holds only bracketed units (（个） （万元）), one per unit
+    and aligned from the right (the label column usually has no unit), or None when it is not such a pair."""
+    units = _cells(header)
+    if not units or not all(_UNIT_ONLY.fullmatch(c[2]) for c in units) or not _SEPARATED.search(above):
+        return None
+    names = [c[2] for c in _cells(above)]
+    if len(names) < len(units) or any(NUMBER_CELL.match(n) for n in names):
+        return None
+    return names[len(names) - len(units):]
+
+
+def _number_and_unit(cell: str) -> tuple[str, str] | None:
+    """(number, unit) of a cell like 12项 or 3500万元, else None."""
+    m = NUMBER_UNIT_CELL.match(cell)
+    if m is None:
+        return None
+    unit = m.group(2)
+    base = unit.lstrip(_SCALES) if unit.lstrip(_SCALES) else unit
+    return (m.group(1), unit) if unit in load_units() or base in load_units() else None
+
+
+def _row_unit(header_cells, row_cells, shift: int) -> str | None:
+    """The row's unit when the table has a 单位 column (指标 | 单位 | 数值)."""
+    for h, (_, _, text) in enumerate(header_cells):
+        if text.strip() in UNIT_COLUMN:
+            k = h - shift
+            if 0 <= k < len(row_cells) and not NUMBER_CELL.match(row_cells[k][2]):
+                return row_cells[k][2]
+    return None
 
 
 def _is_header(line: str) -> bool:

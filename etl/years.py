@@ -8,8 +8,14 @@ _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "0012345678
 # a span of years: 2018—2020年, 从2005年至2020年, 2021-2025年
 SPAN = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年?\s*(?:[~～\-—–]+|至|到)\s*({YEAR_DIGITS})\s*年(?!\d)")
 # the opening year of a period running to the time of writing: 自2010年以来, 2016年以来, 2010年至今
-YEAR_SINCE = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年\s*(?:以来|来|至今|起|开始)")
+YEAR_SINCE = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年(?:\s*|[^，,。；;\d]{{0,14}}?)(?:以来|至今|起|开始)"
+                        rf"|(?<!\d)({YEAR_DIGITS})\s*年\s*来")
 
 
 def year_value(written: str) -> int:
     return int(written.translate(_CN_YEAR_DIGITS))
+
+# one year named as the time of what follows (2021年, not 2021年以来 or 2018～2020年)
+SINGLE_YEAR = re.compile(rf"(?<![\d～~\-—–至到])({YEAR_DIGITS})\s*年(?!\s*(?:以来|来|至今|起|开始|[~～\-—–]|至|到|\d))")
+# the year of the value a change starts from: 由2020年的600家增至…
+FROM_YEAR = re.compile(rf"(?:由|从)\s*({YEAR_DIGITS})\s*年(?:底|末|初)?的?")

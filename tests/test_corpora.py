@@ -69,3 +69,36 @@ def test_no_dates_or_ordinals_become_figures(corpus_db):
            OR regexp_matches(text, '^(19|20)[0-9]{2}$') OR regexp_matches(sentence, '第' || text)
         LIMIT 20""").fetchall()
     assert bad == []
+
+
+PROVINCIAL = ROOT.parent / "shared" / "corpora" / "provincial-2026"
+
+
+@pytest.fixture(scope="module")
+def provincial_db(tmp_path_factory):
+    if not PROVINCIAL.exists():
+        pytest.skip("shared provincial reports not present")
+    db = tmp_path_factory.mktemp("provincial") / "provincial.duckdb"
+    build(PROVINCIAL, db, progress=False)        # with its manifest.csv: written in 2026
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def test_provincial_reports_look_back_and_plan(provincial_db):
+    """Thirty 2026 work reports: every one loads; most figures describe 2025 (the review), the 2026 targets are
+    planned, and a province's own figures get no Xinjiang region or aid partner."""
+    assert dict(provincial_db.execute("SELECT status, count(*) FROM documents GROUP BY 1").fetchall()) == {"ok": 30}
+    by_year = dict(provincial_db.execute("SELECT year, count(*) FROM figures GROUP BY 1").fetchall())
+    total = sum(by_year.values())
+    assert by_year.get(2025, 0) > 0.7 * total and by_year.get(2026, 0) > 0.1 * total
+    planned_2026, all_2026 = provincial_db.execute(
+        "SELECT count(*) FILTER (WHERE status = 'planned'), count(*) FROM figures WHERE year = 2026").fetchone()
+    assert planned_2026 > 0.8 * all_2026
+    attributed = provincial_db.execute("""
+        SELECT count(*) FROM figures f JOIN documents d USING (doc_id)
+        WHERE (f.region IS NOT NULL OR f.partner IS NOT NULL)
+          AND NOT regexp_matches(substr(d.text, greatest(1, f.sentence_start - 600), 1200), '新疆|援疆|兵团')""").fetchone()[0]
+    assert attributed == 0
+    n_facts, n_figures = provincial_db.execute("SELECT (SELECT count(*) FROM facts), count(*) FROM figures").fetchone()
+    assert 0 < n_facts <= n_figures

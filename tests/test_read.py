@@ -1,5 +1,6 @@
 """etl.read: encodings are detected, never assumed; every bad file is described, none raises."""
 import codecs
+import datetime
 import os
 import socket
 
@@ -188,3 +189,76 @@ def test_manifest_in_gbk(raw):
     (raw / "manifest.csv").write_bytes("file,year,title\n报告.txt,2016,科技援疆\n".encode("gbk"))
     rows, problems = read_manifest(raw)
     assert rows["报告.txt"]["title"] == "科技援疆" and not problems
+
+
+def test_discover_finds_the_formats_that_are_read(raw):
+    for name in ("a.txt", "b.pdf", "c.DOCX", "d.html", "e.htm", "f.doc", "g.md", "h.pdf.bak"):
+        (raw / name).write_bytes(b"x")
+    assert [p.name for p in discover(raw)] == ["a.txt", "b.pdf", "c.DOCX", "d.html", "e.htm"]
+
+
+def test_radicals_become_ideographs_one_for_one():
+    from etl.normalize import _radicals, normalize_text
+
+    text = "⼀、深化科技援疆\n推进科技援疆⻓效机制建⽴，对⼝⽀援，新上项⽬122项。"
+    out = normalize_text(text)
+    assert out == "一、深化科技援疆\n推进科技援疆长效机制建立，对口支援，新上项目122项。"
+    table = _radicals()
+    assert all(0x2F00 <= cp <= 0x2FD5 for cp in range(0x2F00, 0x2FD6) if cp in table)
+    assert len([cp for cp in table if cp >= 0x2F00]) == 214            # every Kangxi radical
+    for cp, ideograph in table.items():
+        assert "\u3400" <= chr(ideograph) <= "\u9fff" or ideograph > 0xFFFF, hex(cp)
+    from etl.extract import extract_figures
+    plain, radicals = extract_figures(out), extract_figures(text)
+    assert [(f["text"], f["char_start"]) for f in plain] == [(f["text"], f["char_start"]) for f in radicals] != []
+
+
+def test_page_starts_survive_normalisation():
+    """normalize_pages gives the text normalize_text gives the pages joined, and where each page begins in it."""
+    from etl.normalize import normalize_pages, normalize_text
+    from etl.textnorm import to_halfwidth
+    from tests.format_fixtures import SEEDS
+
+    for seed in SEEDS:
+        lines = seed.read_text(encoding="utf-8").split("\n")
+        pages = ["\n".join(lines[i:i + 7]) for i in range(0, len(lines), 7)]
+        text, starts = normalize_pages(pages)
+        assert text == normalize_text("\n".join(pages))
+        assert starts[0] == 0 and starts == sorted(starts) and len(starts) == len(pages)
+        squashed = "".join(text.split())
+        checked = 0
+        for page, start in zip(pages, starts):
+            first = next((l.strip() for l in page.split("\n") if l.strip()), "")
+            head = "".join(to_halfwidth(first).split())[:8]
+            if len(head) < 8 or squashed.count(head) != 1:
+                continue                          # a short or repeated first line (a heading, dropped furniture)
+            assert "".join(text[start:start + 40].split()).startswith(head), (seed.name, start, first)
+            checked += 1
+        assert checked >= len(pages) // 3, (seed.name, checked, len(pages))
+
+
+def test_page_starts_at_the_edges():
+    from etl.normalize import normalize_pages
+
+    text, starts = normalize_pages(["— 1 —", "新上项目12", "", "2项，投资1.2亿元。", "— 5 —"])
+    assert text == "新上项目122项，投资1.2亿元。"
+    assert starts == [0, 0, 6, 6, len(text)]
+    text, starts = normalize_pages(["一、总体情况\n2016年安排新上项目122项。", "二、援疆省市\n北京市支援和田地区3000万元。"])
+    assert starts == [0, text.index("二、")] and text[starts[1] - 1] == "\n"
+
+
+def test_web_furniture_lines_are_dropped_and_content_kept():
+    from etl.formats.html import drop_furniture
+
+    furniture = ["【字号：大 中 小】", "【字号：加大 还原 减小】 下载 打印 全屏 收藏", "打印本页 关闭窗口", "【打印本页】 【关闭窗口】",
+                 "（责任编辑：王五）", "责任编辑：张三", "分享到：微信 微博 QQ空间", "来源：新疆维吾尔自治区科学技术厅",
+                 "来源：新疆科技厅　　时间：2017-01-05 10:30　　浏览次数：123", "发布时间：2018年3月2日",
+                 "版权所有 © 新疆维吾尔自治区科学技术厅", "Copyright © 2017 xjkjt.gov.cn All Rights Reserved",
+                 "新ICP备05000000号-1", "当前位置：首页 > 科技援疆 > 工作动态", "首页 > 科技援疆", "上一篇：自治区科技厅召开会议",
+                 "网站标识码：6500000001", "主办单位：新疆维吾尔自治区科学技术厅"]
+    content = ["2016年安排新上项目122项，新上项目计划总投资14367.85万元。", "时间紧、任务重，各地共培训3000人次。",
+               "来源于援疆省市的资金达1.2亿元。", "一、深化科技援疆", "打印机、复印机等设备120台（套）。",
+               "加大科技惠民与环境保护合作力度，支持项目35项。"]
+    kept, date = drop_furniture("\n".join(furniture + content))
+    assert kept == content
+    assert date == datetime.date(2017, 1, 5)

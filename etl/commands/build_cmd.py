@@ -28,13 +28,16 @@ def add_arguments(parser):
     parser.add_argument("--workers", type=int, default=None,
                         help=f"worker processes (default: one per CPU, at most {MAX_DEFAULT_WORKERS})")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--ocr", action="store_true",
+                        help="read scanned PDF pages with Tesseract (chi_sim); without it they are listed as needs_ocr")
 
 
 def run(args) -> int:
     started = time.perf_counter()
     try:
         workers = args.workers if args.workers is not None else default_workers()
-        counts = build(args.raw, args.db, workers=workers, progress=False if args.no_progress else None)
+        counts = build(args.raw, args.db, workers=workers, progress=False if args.no_progress else None,
+                       ocr=args.ocr)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
