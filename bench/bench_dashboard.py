@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-runs", type=int, default=7)
     parser.add_argument("--loads", type=int, default=3, help="cold loads of each page (and as many of the floor)")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-callbacks", action="store_true", help="only the cold first-chart timings")
     args = parser.parse_args(argv)
     db = ensure_db(args.db, args.figures)
     import app as app_module
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     n = q.totals()["n_figures"]
     bench = CallbackBench(dash_app)
     load_before = os.getloadavg()
-    results = bench.run(args.runs, args.export_runs)
+    results = [] if args.no_callbacks else bench.run(args.runs, args.export_runs)
     print(f"\nCallback latency, uncached, {n:,} figures ({db}); load average before {load_before[0]:.1f}, "
           f"after {os.getloadavg()[0]:.1f}")
     print(f"{'callback':62} {'runs':>4} {'median ms':>10} {'p95 ms':>8}  status")
