@@ -51,10 +51,11 @@ def navbar() -> html.Nav:
 
 
 def preloads(app: Dash) -> str:
-    """<link rel=preload> for Plotly and dcc.Graph's chunk: the browser fetches them while Dash asks for the page
-    layout, instead of after the first graph appears (a cold first chart comes ~1 s sooner)."""
+    """<link rel=preload> for Plotly and the dcc chunks every page mounts: the browser fetches them while Dash
+    asks for the page layout, instead of after the components appear (a cold first chart comes sooner)."""
     prefix = app.config.requests_pathname_prefix or "/"
-    files = ["plotly/package_data/plotly.min.js", "dash/dcc/async-graph.js"]
+    files = ["plotly/package_data/plotly.min.js", "dash/dcc/async-graph.js", "dash/dcc/async-dropdown.js",
+             "dash/dcc/async-slider.js"]   # every page has dropdowns and the year slider
     return "".join(f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{f}">' for f in files)
 
 
