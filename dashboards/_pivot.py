@@ -12,8 +12,8 @@ ALL_LABEL = "全疆"
 
 
 def _dims(rows, cols) -> tuple[str, str]:
-    rows = rows if rows in DIM_ZH else "region"
-    cols = cols if cols in DIM_ZH and cols != rows else ("year" if rows != "year" else "region")
+    rows = rows if isinstance(rows, str) and rows in DIM_ZH else "region"
+    cols = cols if isinstance(cols, str) and cols in DIM_ZH and cols != rows else ("year" if rows != "year" else "region")
     return rows, cols
 
 
@@ -44,7 +44,7 @@ def cells(f: q.Filters, rows: str, cols: str, status: str, basis: str | None) ->
 def pivot(f: q.Filters, rows: str, cols: str, status: str, basis: str | None):
     """(table in one display unit, fact ids per row, unit, raw cells)."""
     rows, cols = _dims(rows, cols)
-    data = cells(f, rows, cols, status, basis)
+    data = cells(f, rows, cols, status, basis) if f.indicator else pd.DataFrame()
     if data.empty:
         return pd.DataFrame(), [], f.unit or "", data
     unit, div = ch.display_unit(f.unit, data["value_norm"])

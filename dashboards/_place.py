@@ -18,6 +18,7 @@ ALL_LABEL = "全疆"
 def choices(f: q.Filters, column: str, status, year, basis) -> tuple[list, int | None, list, str | None]:
     """Year and basis options of a place page and the values kept (the asked-for one if the data has it)."""
     found, bases = q.place_choices(f, column, status if status in q.STATUSES else "actual")
+    year = flt._int(year)
     year = year if year in found else (found[0] if found else None)
     basis = basis if basis in bases else (bases[0] if bases else None)
     return ([{"label": f"{y}年", "value": y} for y in found], year,
@@ -52,7 +53,8 @@ def cells(f: q.Filters, column: str, year, status, basis, with_all: bool = True)
     """The place facts of one year (one per place), with the 全疆 fact as its own row, largest first."""
     status = status if status in q.STATUSES else "actual"
     basis = basis if basis in q.BASES else None
-    if year is None:
+    year = flt._int(year)      # whatever a hand-made request sends
+    if year is None or not f.indicator:
         return pd.DataFrame(columns=["name"])
     with_all = with_all and not (f.regions if column == "region" else f.partners)
     data = q.fact_cells(f, f"{column}+all" if with_all else column, [column], status, basis, int(year))
@@ -95,7 +97,7 @@ def register(prefix: str, column: str, axis: str, extra_graphs: list[str] | None
               Input(f"{prefix}-status", "value"), Input(f"{prefix}-basis", "value"), Input(f"{prefix}-opts", "value"))
     def _update(indicator, unit, years, region, partner, year, status, basis, opts):
         f = flt.filters_from_values(indicator, unit, years, region, partner)
-        opts = opts if isinstance(opts, list) else []
+        opts = [o for o in opts if isinstance(o, str)] if isinstance(opts, list) else []
         try:
             info = q.indicator_info(f.indicator)
             data = cells(f, column, year, status, basis)

@@ -10,9 +10,23 @@ from ._page import Export
 SPLIT_DIMENSION = {"": "region", "region": "region", "partner": "partner"}
 
 
-def data(f: q.Filters, split: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(one fact per year/group/status/basis, fact_totals rows, indicator info)."""
+def effective_split(f: q.Filters, split: str = "") -> str:
+    """The split asked for; a region or partner filter without a split shows those places' own facts (the
+    全疆 facts, which name no place, are not in them)."""
     split = split if split in ("region", "partner") else ""
+    if not split and (f.regions or f.partners):
+        split = "region" if f.regions else "partner"
+    return split
+
+
+def data(f: q.Filters, split: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(one fact per year/group/status/basis, fact_totals rows, indicator info). A chart is of one indicator:
+    without one it is empty (never a mix of indicators); a region or partner filter without a split shows
+    those places' own facts (the 全疆 facts are not in them)."""
+    split = effective_split(f, split)
+    if not f.indicator:
+        empty = q.series_facts(q.Filters(indicator="s:", year_from=1, year_to=0))
+        return empty, q.fact_totals(q.Filters()), {}
     cells = q.series_facts(f, split)
     if split:
         top = cells.groupby(split)["fact_id"].count().sort_values(ascending=False).index[:q.TOP_GROUPS]
@@ -23,6 +37,7 @@ def data(f: q.Filters, split: str = "") -> tuple[pd.DataFrame, pd.DataFrame, dic
 
 
 def figure(f: q.Filters, split: str = "", kind: str = "line"):
+    split = effective_split(f, split)
     cells, totals, info = data(f, split)
     return ch.trend_figure(cells, totals, f, info, split, kind), cells, totals, info
 
@@ -61,6 +76,7 @@ def table(f: q.Filters, cells: pd.DataFrame, totals: pd.DataFrame, split: str = 
 
 
 def export(f: q.Filters, split: str = "") -> Export:
+    split = effective_split(f, split)
     cells, totals, info = data(f, split)
     frame, facts = table(f, cells, totals, split)
     unit, _ = ch.display_unit(f.unit, list(cells["value_norm"]) + list(totals["total"]))
@@ -70,6 +86,7 @@ def export(f: q.Filters, split: str = "") -> Export:
 
 
 def point(point: dict, f: q.Filters, split: str = "") -> tuple[list, str]:
+    split = effective_split(f, split)
     custom = point.get("customdata") or []
     if len(custom) >= 2 and custom[1] == "total":
         year = int(custom[0])

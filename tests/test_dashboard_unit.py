@@ -321,3 +321,18 @@ def test_seed_overview_never_compares_different_indicators(seed_facts_db):
         assert facts["indicator"].nunique() == 1 and facts["unit_norm"].nunique() == 1
     text = str([overview.card(c) for c in cards])
     assert "13,811.6" not in text and "13811.6" not in text
+
+
+def test_a_chart_never_mixes_indicators_or_hides_a_region_filter(small_db):
+    from dashboards import _place as place
+    from dashboards import _pivot as pivot
+    from dashboards import _trend as tr
+    cells, totals, _ = tr.data(q.Filters())                        # no indicator (cleared, or a hand-made request)
+    assert cells.empty and totals.empty
+    assert place.cells(q.Filters(), "region", 2012, "actual", "flow").empty
+    assert pivot.pivot(q.Filters(), "region", "year", "actual", None)[0].empty
+    f = q.Filters("aid_projects", "项", regions=("喀什",))
+    cells, totals, _ = tr.data(f)                                  # a region filter shows that region's facts
+    assert len(cells) and set(cells["region"]) == {"喀什"} and totals.empty
+    assert tr.effective_split(f, "") == "region"
+    assert place.cells(f, "region", "2012; DROP", ["actual"], {"x": 1}).empty   # junk from a request: no error

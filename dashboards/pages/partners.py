@@ -20,6 +20,7 @@ def layout(**query):
 
 
 def matrix(f, info, year, status, basis):
+    year = place.flt._int(year)
     if year is None:
         return [ch.empty("援疆省市 → 受援地区", f, ch.no_data_reason(f))]
     cells = q.fact_cells(f, "link", ["partner", "region"], status if status in q.STATUSES else "actual",

@@ -53,9 +53,10 @@ def _bases(indicator, unit, years, region, partner, basis):
           Input(f"{P}-basis", "value"))
 def update(indicator, unit, years, region, partner, rows, cols, status, basis):
     f = flt.filters_from_values(indicator, unit, years, region, partner)
+    status = status if isinstance(status, str) and status in q.STATUSES else "actual"
+    basis = basis if isinstance(basis, str) and basis in q.BASES else None
     try:
-        frame, facts, unit_shown, data = pivot(f, rows, cols, status if status in q.STATUSES else "actual",
-                                               basis if basis in q.BASES else None)
+        frame, facts, unit_shown, data = pivot(f, rows, cols, status, basis)
         info = q.indicator_info(f.indicator)
         head = f"{info.get('label') or ''} · " + ch.subtitle(info, unit_shown, [basis] if basis else None)
         if len(data):

@@ -40,7 +40,7 @@ def layout(**query):
           *pg.filter_inputs(P), Input(f"{P}-split", "value"), Input(f"{P}-kind", "value"))
 def update(indicator, unit, years, region, partner, split, kind):
     f = flt.filters_from_values(indicator, unit, years, region, partner)
-    split = _split(split)
+    split = tr.effective_split(f, _split(split))
     try:
         fig, cells, totals, _ = tr.figure(f, split, "bar" if kind == "bar" else "line")
         frame, facts = tr.table(f, cells, totals, split)
