@@ -14,14 +14,12 @@ from .facts import link_facts
 from .indicators import indicator_of
 from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
+from .record import FIGURE_FIELDS, Figure
 from .statement import Describer
 from .tables import table_cells
 from .thresholds import is_threshold
 
-FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
-                  "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
-                  "text", "sentence", "sentence_start", "char_start", "char_end",
-                  "status", "basis", "period_start", "indicator", "fact_id", "page", "ocr"]
+FIGURE_COLUMNS = FIGURE_FIELDS       # the columns of a figure row, in order (etl/record.py)
 NOT_FIGURE_KINDS = {"time"}
 DEMONSTRATIVE = "这那该此每"
 COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
@@ -98,15 +96,14 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             if in_sentence.citation is None:
                 in_sentence.citation = _citation(text, in_sentence.start, in_sentence.end, start, end)
             sentence, sentence_start = in_sentence.citation
-        figures.append({
-            "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
-            "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
-            "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
-            "region": region_of(start, end, site), "partner": partner_of(start, end, site),
-            "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
-            "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
-            "char_start": start, "char_end": end, "page": None, "ocr": False,
-        })
+        figures.append(Figure(
+            doc_id=None, year=fig_year, year_source=year_source, metric=metric, subject=subject,
+            value=q.value, value_max=q.value_max, unit=q.unit, value_norm=q.value_norm,
+            value_max_norm=q.value_max_norm, unit_norm=q.unit_norm, approx=q.approx,
+            region=region_of(start, end, site), partner=partner_of(start, end, site),
+            scope=in_sentence.scope or scope_of(ctx, start, in_sentence), conflict=False, conflict_group=None,
+            text=q.text, sentence=sentence, sentence_start=sentence_start, char_start=start, char_end=end,
+        ).row())
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
     _describe(figures, ctx, year)
@@ -172,14 +169,13 @@ def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[
             region, partner = attributor.names_in(cell.title)    # the caption names them for the whole table
         elif partner is None:
             partner = attributor.names_in(cell.title)[1]
-        figures.append({
-            "doc_id": None, "year": year or attributor.doc_year,
-            "year_source": "table" if year else "document", "metric": metric,
-            "subject": cell.header or None, "value": q.value, "value_max": None, "unit": q.unit,
-            "value_norm": q.value_norm, "value_max_norm": None, "unit_norm": q.unit_norm, "approx": False,
-            "region": region, "partner": partner, "scope": "program", "conflict": False, "conflict_group": None,
-            "text": cell.value_text, "sentence": ctx.text[cell.line_start:cell.line_end].strip(),
-            "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end,
-            "page": None, "ocr": False,
-        })
+        figures.append(Figure(
+            doc_id=None, year=year or attributor.doc_year,
+            year_source="table" if year else "document", metric=metric,
+            subject=cell.header or None, value=q.value, value_max=None, unit=q.unit,
+            value_norm=q.value_norm, value_max_norm=None, unit_norm=q.unit_norm, approx=False,
+            region=region, partner=partner, scope="program", conflict=False, conflict_group=None,
+            text=cell.value_text, sentence=ctx.text[cell.line_start:cell.line_end].strip(),
+            sentence_start=cell.line_start, char_start=cell.start, char_end=cell.end,
+        ).row())
     return figures
