@@ -3,10 +3,8 @@ spaces inside numbers. The result is the stored text; every figure offset points
 from __future__ import annotations
 
 import itertools
-import operator
 import re
 import unicodedata
-from re import _constants as _c, _parser
 from collections import Counter
 from functools import lru_cache
 
@@ -208,92 +206,12 @@ _NOTABLE_LAST = _DIGIT_END | _SENTENCE_END | _CLOSERS | frozenset("日》）)")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # isascii() and isalpha()
 
 
-def _last_chars(items) -> tuple[list[str] | None, bool]:
-    """The characters a match of the parsed regex `items` can end with, as pieces of a regex character class
-    (None: it cannot be told), and whether it can match the empty string."""
-    pieces: list[str] = []
-    for op, av in reversed(list(items)):
-        if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
-            continue                          # consumes no character
-        if op is _c.LITERAL:
-            return pieces + [re.escape(chr(av))], False
-        if op is _c.IN:
-            for item_op, item_av in av:
-                if item_op is _c.LITERAL:
-                    pieces.append(re.escape(chr(item_av)))
-                elif item_op is _c.RANGE:
-                    pieces.append(f"{re.escape(chr(item_av[0]))}-{re.escape(chr(item_av[1]))}")
-                elif item_op is _c.CATEGORY and item_av in (_c.CATEGORY_DIGIT, _c.CATEGORY_SPACE):
-                    pieces.append(r"\d" if item_av is _c.CATEGORY_DIGIT else r"\s")
-                else:
-                    return None, False        # a negated class, \w …
-            return pieces, False
-        if op is _c.SUBPATTERN:
-            if av[1] or av[2]:
-                return None, False            # (?i:…) and the like
-            sub, nullable = _last_chars(av[3])
-        elif op is _c.BRANCH:
-            subs = [_last_chars(alternative) for alternative in av[1]]
-            if any(sub is None for sub, _ in subs):
-                return None, False
-            sub, nullable = [piece for sub, _ in subs for piece in sub], any(n for _, n in subs)
-        elif op is _c.MAX_REPEAT or op is _c.MIN_REPEAT or op is _c.POSSESSIVE_REPEAT:
-            sub, nullable = _last_chars(av[2])
-            nullable = nullable or av[0] == 0
-        else:
-            return None, False                # ., back references …
-        if sub is None:
-            return None, False
-        pieces += sub
-        if not nullable:
-            return pieces, False
-    return pieces, True
-
-
-def _line_end_chars(items) -> list[str] | None:
-    """The characters a non-empty string that `items` matches from its start (re.match) ends with, when every
-    match must end at $ (else None). What comes before the last item does not matter."""
-    items = list(items)
-    if not items:
-        return None
-    op, av = items[-1]
-    if op is _c.AT and av in (_c.AT_END, _c.AT_END_STRING):
-        return _last_chars(items[:-1])[0]     # an empty match would need an empty string
-    if op is _c.SUBPATTERN and not (av[1] or av[2]):
-        return _line_end_chars(av[3])
-    if op is _c.BRANCH:
-        ends = [_line_end_chars(alternative) for alternative in av[1]]
-        return None if any(end is None for end in ends) else [piece for end in ends for piece in end]
-    return None
-
-
-@lru_cache(maxsize=None)
-def _furniture_end() -> re.Pattern | None:
-    """A furniture line (the patterns all end with $) can only end with one of a few characters: the regex
-    class of them, worked out from the parsed patterns, or None when that cannot be told."""
-    try:
-        parsed = _parser.parse(_furniture().pattern)
-        if parsed.state.flags & re.IGNORECASE:
-            return None
-        pieces = _line_end_chars(parsed.data)
-    except Exception:  # noqa: BLE001 - re's private parser changed shape: test every short line, as without it
-        return None
-    return re.compile("[" + "".join(pieces) + "]") if pieces else None
-
-
 def _dropped(counts: Counter) -> set[str]:
     """The lines that the old per-line _is_furniture test dropped: those of at most 40 characters that the furniture
     patterns match, and the short running headers repeated on many pages. Both depend on a line's text only, so they
     are decided once per distinct line (the keys of counts, which are every non-empty line)."""
     furniture = _furniture()
-    short = [line for line in counts if len(line) <= 40]
-    end = _furniture_end()
-    if end is not None:
-        # only the lines ending with a character a furniture pattern can end with can match: one regex pass over
-        # the string of their last characters picks them out
-        lasts = "".join(map(operator.itemgetter(-1), short))
-        short = [short[m.start()] for m in end.finditer(lasts)]
-    dropped = set(filter(furniture.match, short))
+    dropped = set(filter(furniture.match, [line for line in counts if len(line) <= 40]))
     dropped.update(line for line, n in counts.items() if n >= 3 and len(line) <= 30 and not ends_sentence(line))
     return dropped
 

@@ -43,28 +43,6 @@ def test_several_quantities_in_running_text_keep_their_order():
     assert [(q["value_norm"], q["unit_norm"]) for q in found] == [(122, "项"), (14367.85, "万元"), (45, "人")]
 
 
-def test_mask_without_the_union_regex_is_the_same(monkeypatch):
-    """The mask scanner reads re's private parser; if that ever changes shape it runs each pattern on its own."""
-    from etl import quantities
-
-    text = ("2016年3月5日，新政发〔2018〕44号文件印发，第七届论坛在乌鲁木齐举办，“十三五”期间新上项目122项，"
-            "电话：0991-1234567，一些企业统一报送，比例为3:1，共计4,565万元。")
-    combined = quantities.blocked_mask(text)
-
-    def broken(cls, pattern):
-        raise AttributeError("re._parser changed")
-
-    quantities._mask_scanner.cache_clear()
-    monkeypatch.setattr(quantities.UnionScan, "_first_chars", classmethod(broken))
-    try:
-        fallback = quantities._mask_scanner()
-        assert fallback.regex is None and len(fallback.plain) == len(fallback.patterns)
-        assert quantities.blocked_mask(text) == combined
-        assert any(combined) and not all(combined)
-    finally:
-        quantities._mask_scanner.cache_clear()
-
-
 def test_words_regex_finds_the_longest_word_and_honours_end_conditions():
     import re
 
@@ -107,43 +85,6 @@ def test_fractions_found_from_the_slashes_are_finditers():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert ([m.span() for m in quantities._slash_fractions(text)]
                 == [m.span() for m in quantities.FRACTION.finditer(text)])
-
-
-def test_union_scan_second_characters_and_spans_as_finditer():
-    import random
-    import re
-
-    import pytest as _pytest
-
-    from etl import quantities
-    from etl.lexicon import nonfigure_patterns
-
-    second = quantities.UnionScan._second_chars
-    assert second(re.compile(r"a\d")) == (set(), {"CATEGORY_DIGIT"})
-    assert second(re.compile(r"(?:x|)yz")) == ({"z", "y"}, set())
-    assert second(re.compile(r"a(?<=a)b*c")) == ({"b", "c"}, set())
-    assert second(re.compile(r"ab[^c]")) == ({"b"}, set())          # what comes third does not matter
-    for one_character in (r"ab?", r"a|bc", r"a[^b]"):
-        with _pytest.raises(quantities._Unsupported):
-            second(re.compile(one_character))
-
-    patterns = [pattern for _, pattern in nonfigure_patterns()] + [quantities._numeral_word_regex()]
-    with_after = quantities.UnionScan(patterns)
-    original = quantities.UnionScan._after_class
-    quantities.UnionScan._after_class = lambda self, members: None
-    try:
-        without = quantities.UnionScan(patterns)
-    finally:
-        quantities.UnionScan._after_class = original
-    assert without.regex.pattern != with_after.regex.pattern
-    rng = random.Random(7)
-    pieces = ["2016年", "3月5日", "电话：0991-1234567", "Tel", "\n 1、", "\n二、", "(1+2)", "附件3", "第3届", "一式三份",
-              "邮编：830000", "距离市区12公里", "十三五", "十八大", "A3型", "3.5版", "12号楼", "138", "3:4", "千万", "一些",
-              "为", "，", " ", "\n", "5", "一", "（", "〔2018〕44号"]
-    for _ in range(300):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
-        assert with_after.spans(text) == without.spans(text) == [[m.span() for m in p.finditer(text)]
-                                                                  for p in patterns]
 
 
 def test_evaluate_builds_the_same_numerals_as_the_dataclass():
