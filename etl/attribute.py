@@ -6,25 +6,24 @@ import re
 from functools import lru_cache
 
 from .context import DocumentContext, Sentence, Site
-from .lexicon import _lines, _rows, load_partners, load_regions, partner_role_patterns, words_regex
+from .lexicon import (_lines, _rows, alternatives, load_partners, load_regions, partner_role_patterns, word_numbers,
+                      words, words_regex)
+from .years import ARABIC_YEAR, YEAR_DIGITS, year_value
 
+_WORDS = "attribute_words.yaml"        # the word lists: lexicons/attribute_words.yaml
 # a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
-YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})"
-                  r"\s*(?:年(?!以来|来)|～|~|—|-|至)")
-_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-RANGE_END = re.compile(r"\s*(?:[~～\-—–至到]\s*)?((?:19|20)\d{2})\s*年")
-RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
-                 "明年": 1, "次年": 1}
+_YEAR_AS_TIME = rf"({YEAR_DIGITS})\s*(?:年(?!以来|来)|～|~|—|-|至)"
+YEAR = re.compile(rf"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同){_YEAR_AS_TIME}")
+RANGE_END = re.compile(rf"\s*(?:[~～\-—–至到]\s*)?({ARABIC_YEAR})\s*年")
+RELATIVE_YEAR = word_numbers(_WORDS, "relative_years")
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure
 RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")")
 # YEAR and RELATIVE without their leading look-behinds, which keep re from skipping ahead to a candidate's first
 # character; the look-behinds are checked on the character before each match instead. No match can start
 # inside a rejected one (a year's digits run into its 年/～, a relative word's second character opens none),
-# so the two find the same matches.
-# (Written out rather than cut from YEAR so that each alternative opens on one character, 19…|20… rather than
-# (?:19|20)…: re then skips ahead to the candidates. Keep the two in step.)
-_YEAR_BODY = re.compile(r"(19\d{2}|20\d{2}|一[〇零九][〇零一二三四五六七八九]{2}|二[〇零九][〇零一二三四五六七八九]{2})"
-                        r"\s*(?:年(?!以来|来)|～|~|—|-|至)")
+# so the two find the same matches. (Each alternative of YEAR_DIGITS opens on one character, so re skips
+# ahead to the candidates.)
+_YEAR_BODY = re.compile(_YEAR_AS_TIME)
 _YEAR_NOT_AFTER = re.compile(r"[\d〔\[［(（﹝.比较与同]")
 _RELATIVE_BODY = re.compile(RELATIVE.pattern.split(")", 1)[1])
 _RELATIVE_NOT_AFTER = re.compile("[比较与同]")
@@ -32,14 +31,14 @@ _RELATIVE_NOT_AFTER = re.compile("[比较与同]")
 _RELATIVE_CHAR = "年" if all("年" in word for word in RELATIVE_YEAR) else ""
 DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
 EVENT_BEFORE = re.compile(r"在(?:新疆)?.?$")
-EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
-COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
+EVENT_AFTER = re.compile(rf"^[^，。；]{{0,12}}?(?:{'|'.join(words(_WORDS, 'event_after'))})")
+COUNTERPARTY_BEFORE = words(_WORDS, "counterparty_before")
 # a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
-COMPANY_AFTER = re.compile(r"^[^，。；、]{0,12}?(?:有限公司|有限责任公司|公司|集团|厂)")
-BENEFICIARY_BEFORE = re.compile(r"(?:受援地|对口支援|援助|支援|帮扶|落户|支持|用于|在)$")
-ANAPHOR = re.compile(r"他的公司|她的公司|他们的公司|该公司|该企业|该单位|我公司|我们|我(?=要|的|公司|们)")
+COMPANY_AFTER = re.compile(rf"^[^，。；、]{{0,12}}?(?:{'|'.join(words(_WORDS, 'company_after'))})")
+BENEFICIARY_BEFORE = re.compile(rf"(?:{'|'.join(words(_WORDS, 'beneficiary_before'))})$")
+ANAPHOR = re.compile(alternatives(_WORDS, "anaphor"))
 LOOKBACK_CHARS = 600
-CLAUSE_OPENER = re.compile(r"^(?:其中|共|有|另有|还有|目前|全区|全疆)")
+CLAUSE_OPENER = re.compile(rf"^(?:{'|'.join(words(_WORDS, 'clause_opener'))})")
 LINKING = re.compile(r"[与和就在对向同]")
 OWN_FIGURE_AFTER = re.compile(r"^(?:省|市)?[0-9一二三四五六七八九十两]")
 SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
@@ -47,14 +46,15 @@ SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 
 REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
 # a place joined to the next by 和/、/及/与 (its own suffix skipped), or to the one before
-COORDINATED_AFTER = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)")
-COORDINATED_BEFORE = re.compile(r"(?:和|、|及|与|以及)$")
-PLACE_SUFFIXES = ("", "地区", "州", "市", "县", "区")
+_JOINED = "|".join(words(_WORDS, "coordinators"))
+PLACE_SUFFIXES = ("", *words(_WORDS, "place_suffixes"))
+COORDINATED_AFTER = re.compile(f"(?:{'|'.join(PLACE_SUFFIXES[1:])})?(?:{_JOINED})")
+COORDINATED_BEFORE = re.compile(f"(?:{_JOINED})$")
 COORDINATION_WINDOW = 60
-QUALIFIER = re.compile(r"新疆维吾尔自治区|新疆")        # 新疆生产建设兵团, 新疆巴州: part of the next name
-QUALIFIER_END = re.compile(r"(?:新疆维吾尔自治区|新疆)$")
-WHOLE_REGION = re.compile(r"新疆|自治区|全疆|全区|兵团")
-WHOLE_REGION_END = re.compile(r"(?:新疆|自治区|全疆|全区|兵团)$")
+QUALIFIER = re.compile("|".join(words(_WORDS, "qualifier")))        # 新疆生产建设兵团, 新疆巴州: part of the next name
+QUALIFIER_END = re.compile(f"(?:{QUALIFIER.pattern})$")
+WHOLE_REGION = re.compile("|".join(words(_WORDS, "whole_region")))
+WHOLE_REGION_END = re.compile(f"(?:{WHOLE_REGION.pattern})$")
 
 
 @lru_cache(maxsize=None)
@@ -323,7 +323,7 @@ class Attributor:
                 continue                 # what YEAR's look-behinds reject
             if self.ctx.in_title(m.start(), m.end()):
                 continue
-            year = int(m.group(1).translate(_CN_YEAR_DIGITS))
+            year = year_value(m.group(1))
             span = RANGE_END.match(text, m.end())
             if span:                     # 2018—2020年: the report year when it falls inside, else the first year
                 last = int(span.group(1))

@@ -8,19 +8,22 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from .lexicon import words
 from .paths import LEXICON_DIR
 from .simplified import simplify
 from .tables import _cells, _is_header, is_table_row, separated_lines, unit_header_names
 from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
+from .years import ARABIC_YEAR
 
 TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』\"'"
 LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、](?!\d)|"
                          r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
 RUNNING_TEXT = re.compile(r"[，,。；;、！？]")
-DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万]+[余多]?(?:个|项|家|人|名|所|件|条|种|套|台|亿|万)")
-UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
+_WORDS = "normalize_words.yaml"         # lexicons/normalize_words.yaml
+DATE_LINE = re.compile(rf"^(?:{ARABIC_YEAR})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$")
+CN_FIGURE = re.compile(f"[一二两三四五六七八九十百千万]+[余多]?(?:{'|'.join(words(_WORDS, 'caption_figure_classifiers'))})")
+UNIT_FIGURE = re.compile(rf"\d\s*[万亿千百]?\s*(?:{'|'.join(words(_WORDS, 'caption_figure_units'))})")
 # a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
 # (`\s[·•]…[·•]\s|\s[—–]…[—–]\s` with the shared leading \s factored out and spelt as a literal class)
 INLINE_PAGE_NUMBER = re.compile(rf"[{SPACE_CLASS}](?:[·•]\s?\d{{1,4}}\s?[·•]|[—–]\s\d{{1,4}}\s[—–])\s")

@@ -8,19 +8,19 @@ from functools import lru_cache
 from operator import attrgetter
 
 from . import quantity_links, regex_union
-from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words_regex
+from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words, words_regex
 from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
 from .regex_union import digit_class
 from .simplified import to_simplified
 from .textnorm import clean_with_offsets
 
-PRE_CAP = ("最高不超过", "不得超过", "不超过", "不高于", "不多于", "最高", "最多", "上限为", "上限", "限报", "限")
-PRE_FLOOR = ("不少于", "不低于", "至少", "最低", "最少")
-PRE_APPROX = ("将近", "接近", "近乎", "几乎", "大约", "约为", "超过", "突破", "多达", "不到", "不足", "达近", "近",
-              "约", "逾", "超", "或", "破")
-POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
+_WORDS = "quantities_words.yaml"       # the hedges: lexicons/quantities_words.yaml
+PRE_CAP = words(_WORDS, "pre_cap")
+PRE_FLOOR = words(_WORDS, "pre_floor")
+PRE_APPROX = words(_WORDS, "pre_approx")
+POST_APPROX = words(_WORDS, "post_approx")
 RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
-VAGUE_BEFORE = "几数若"
+VAGUE_BEFORE = "".join(words(_WORDS, "vague_before"))
 _CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:[,，]\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
                           rf"[{_CN_NUMERAL}点]{{1,16}})")
