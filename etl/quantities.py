@@ -7,23 +7,18 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from operator import attrgetter
 
-from . import quantity_links, regex_union
-from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words, words_regex
-from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
+from . import quantity_links
+from .hedges import HEDGE_LAST, POST_APPROX, VAGUE_BEFORE, hedge_before
+from .mask import blocked_mask
+from .numerals import CN_DIGITS, CN_NUMERAL, NOT_CN_NUMERAL, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
 from .regex_union import digit_class
 from .simplified import to_simplified
 from .textnorm import clean_with_offsets
+from .units import unit_norms, unit_regex
 
-_WORDS = "quantities_words.yaml"       # the hedges: lexicons/quantities_words.yaml
-PRE_CAP = words(_WORDS, "pre_cap")
-PRE_FLOOR = words(_WORDS, "pre_floor")
-PRE_APPROX = words(_WORDS, "pre_approx")
-POST_APPROX = words(_WORDS, "post_approx")
 RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
-VAGUE_BEFORE = "".join(words(_WORDS, "vague_before"))
-_CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:[,，]\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
-                          rf"[{_CN_NUMERAL}点]{{1,16}})")
+                          rf"[{CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 
 
@@ -69,107 +64,10 @@ def _tidy_fraction(x: float) -> float:
     return float(f"{x:.15g}")
 
 
-@lru_cache(maxsize=None)
-def _unit_regex() -> re.Pattern:
-    """The longest unit at a position, as a trie (one test per character instead of one per unit)."""
-    return re.compile(words_regex(_unit_conditions()))
-
-
-@lru_cache(maxsize=None)
-def _unit_conditions() -> dict[str, str]:
-    """unit -> the lookahead its end needs: a unit is not read where it starts a longer word of
-    lexicons/not_units.txt (50万 个旧市, 千人口托位数)."""
-    units = load_units()
-    after: dict[str, list[str]] = {unit: [] for unit in units}
-    for word in _lines("not_units.txt"):
-        unit = max((u for u in units if word.startswith(u) and len(u) < len(word)), key=len, default=None)
-        if unit is None:
-            raise ValueError(f"not_units.txt: {word!r} starts with no unit of units.csv")
-        after[unit].append(re.escape(word[len(unit):]))
-    return {unit: f"(?!{'|'.join(tails)})" if tails else "" for unit, tails in after.items()}
-
-
-@lru_cache(maxsize=None)
-def _unit_norms() -> dict[str, tuple[float, str, str]]:
-    """unit -> (factor, unit_norm, kind)."""
-    return {unit: (info["factor"], info["unit_norm"], info["kind"]) for unit, info in load_units().items()}
-
-
-@lru_cache(maxsize=None)
-def _numeral_word_regex() -> re.Pattern:
-    """The longest numeral word at a position, written as a trie (一(?:些|般|…)…): a plain alternation of
-    150 words tries every word at every numeral character."""
-    return re.compile(words_regex(dict.fromkeys(numeral_words(), "")))
-
-
-def blocked_mask(text: str) -> bytearray:
-    """1 where a character belongs to a non-figure span (date, document number, ordinal …) or a numeral word."""
-    mask = bytearray(len(text))
-    spans = regex_union.spans(_mask_patterns(), text)
-    for found in spans[:-1]:                          # the nonfigures.yaml patterns
-        for s, e in found:
-            mask[s:e] = b"\x01" * (e - s)
-    for s, e in spans[-1]:                            # the numeral words
-        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL or text[s - 1] in VAGUE):
-            continue                      # 3万一千, 几千万: the numeral goes on, it is not the word 万一
-        if text[e - 1] == "点" and text[e:e + 1] in CN_DIGITS:
-            continue                      # 一点二万人: a decimal point, not the word 一点
-        if _all_numeral(text, s, e) and _unit_at(text, e):
-            continue                      # 近千万元: 千万 with a unit is a number, not the adverb
-        mask[s:e] = b"\x01" * (e - s)
-    return mask
-
-
-_NOT_NUMERAL = re.compile(f"[^{_CN_NUMERAL}]")
-
-
-def _all_numeral(text: str, start: int, end: int) -> bool:
-    return _NOT_NUMERAL.search(text, start, end) is None
-
-
-@lru_cache(maxsize=None)
-def _mask_patterns() -> tuple[re.Pattern, ...]:
-    return tuple(pattern for _, pattern in nonfigure_patterns()) + (_numeral_word_regex(),)
-
-
-_HEDGE_RES = [(re.compile("(?:" + "|".join(map(re.escape, words)) + ")$"), kind)
-              for words, kind in ((PRE_CAP, "cap"), (PRE_FLOOR, "floor"), (PRE_APPROX, "approx"))]
-
-
-_HEDGE_LAST = frozenset(w[-1] for w in PRE_CAP + PRE_FLOOR + PRE_APPROX)
-
-
-def _hedge_before(text: str, start: int) -> str | None:
-    last = text[start - 1] if start else ""
-    if last not in _HEDGE_LAST and (last != "\n" or start < 2 or text[start - 2] not in _HEDGE_LAST):
-        return None                       # no hedge word ends here (`$` also matches before a final newline)
-    head = text[max(0, start - 6):start]
-    for pattern, kind in _HEDGE_RES:
-        m = pattern.search(head)
-        if m:
-            if m.group() in ("或", "超") and head[-2:-1] in ("无", "不", "局", "权"):
-                continue
-            if _not_hedge().search(head):
-                continue                  # 权限, 期限: the word ends with a hedge's character
-            return kind
-    return None
-
-
-@lru_cache(maxsize=None)
-def _not_hedge() -> re.Pattern:
-    """Words ending like a hedge that are not one (lexicons/not_hedges.txt: 权限, 期限, 超限 …), at the end."""
-    return re.compile("(?:" + "|".join(map(re.escape, _lines("not_hedges.txt"))) + ")$")
-
-
 def _any_set(flags: bytearray, start: int, end: int) -> bool:
     """any(flags[start:end]) without copying the slice."""
     end = min(end, len(flags))
     return end > start and flags.count(0, start, end) != end - start
-
-
-def _unit_at(text: str, pos: int) -> str | None:
-    m = _unit_regex().match(text, pos)
-    return m.group() if m else None
 
 
 def _numeral_kind(num) -> str:
@@ -192,7 +90,7 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         start, sign = m.start(), 1.0
         if start and text[start - 1] == "负":
             start, sign = start - 1, -1.0            # 负百分之五
-        qualifier = _hedge_before(text, start)
+        qualifier = hedge_before(text, start)
         found.append(Quantity(tidy(sign * num.value), None, unit, tidy(sign * num.value * per), None, "%",
                               num.approx or qualifier == "approx", start, m.end(), text[start:m.end()], "percent",
                               qualifier, _numeral_kind(num)))
@@ -205,7 +103,7 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
     for yuan, start, end, approx in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
         if not mask[start]:
-            qualifier = _hedge_before(text, start)
+            qualifier = hedge_before(text, start)
             found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", approx or qualifier == "approx",
                                   start, end, text[start:end], "money", qualifier, "mixed"))
     for m in _slash_fractions(text):
@@ -223,8 +121,8 @@ def _cn_fraction() -> re.Pattern:
     the class lets through), so re skips to where a match can start instead of trying a match at every character
     of the text. Bounded runs: an unbounded [..]+ before 分之 would retry every start inside a long digit run
     (quadratic)."""
-    return re.compile(rf"([{_CN_NUMERAL}{digit_class()}](?:(?<=[{_CN_NUMERAL}])[{_CN_NUMERAL}]{{0,7}}|"
-                      rf"(?<=\d)\d{{0,5}}))分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
+    return re.compile(rf"([{CN_NUMERAL}{digit_class()}](?:(?<=[{CN_NUMERAL}])[{CN_NUMERAL}]{{0,7}}|"
+                      rf"(?<=\d)\d{{0,5}}))分之([{CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
 
 
 FRACTION = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
@@ -250,7 +148,7 @@ def _slash_fractions(text: str):
 
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
     ratio = numerator / denominator
-    qualifier = _hedge_before(text, m.start())
+    qualifier = hedge_before(text, m.start())
     approx = qualifier == "approx" or text.startswith(("以上", "左右", "上下", "多"), m.end())   # 1/10以上
     return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", approx, m.start(),
                     m.end(), m.group(), "fraction", qualifier, numeral)
@@ -267,7 +165,7 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
     for q in found:
         blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
     count = blocked.count
-    unit_match, unit_norms, after_match = _unit_regex().match, _unit_norms(), _after_numeral().match
+    unit_match, norms, after_match = unit_regex().match, unit_norms(), _after_numeral().match
     numeral_re = _scan_numeral()
     for m in numeral_re.finditer(text):
         s, e = m.span()
@@ -277,14 +175,14 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
             unit = unit_match(text, e - 1)            # 1亿千瓦, 2万千瓦时: 千 opens the unit
             if unit is not None and len(unit.group()) > 1:
                 m = numeral_re.match(text, s, e - 1) or m
-        q = _quantity(text, m, mask, unit_match, unit_norms, after_match)
+        q = _quantity(text, m, mask, unit_match, norms, after_match)
         if q is not None:
             if q.unit is not None and text[q.end:q.end + 1] in quantity_links.TAIL_START:
-                q = quantity_links.unit_tail(text, q, unit_norms)
+                q = quantity_links.unit_tail(text, q, norms)
             blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
     found.sort(key=attrgetter("start"))
-    return quantity_links.link(text, found, unit_norms)
+    return quantity_links.link(text, found, norms)
 
 
 @lru_cache(maxsize=None)
@@ -295,8 +193,8 @@ def _scan_numeral() -> re.Pattern:
     character either way. Characters that may stand alone as a number (none, with today's grammar) keep
     every match."""
     never = _LONE_NEVER_BARE[False] & _LONE_NEVER_BARE[True]
-    may_stand = "".join(ch for ch in _CN_NUMERAL if ch not in never)
-    lone = f"(?={NUMERAL_GOES_ON}|{RANGE_LINK.pattern}|{_unit_regex().pattern})"
+    may_stand = "".join(ch for ch in CN_NUMERAL if ch not in never)
+    lone = f"(?={NUMERAL_GOES_ON}|{RANGE_LINK.pattern}|{unit_regex().pattern})"
     if may_stand:
         lone = f"(?<=[{may_stand}])|{lone}"
     return re.compile(numeral_pattern(lone, first=digit_class()))
@@ -306,7 +204,7 @@ def _scan_numeral() -> re.Pattern:
 def _after_numeral() -> re.Pattern:
     """A range link (group `link`, tried first, as _quantity does) or else the longest unit: one regex call
     where there would be two."""
-    return re.compile(f"(?P<link>{RANGE_LINK.pattern})|{_unit_regex().pattern}")
+    return re.compile(f"(?P<link>{RANGE_LINK.pattern})|{unit_regex().pattern}")
 
 
 def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, after_match) -> Quantity | None:
@@ -320,7 +218,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
     unit = after_match(text, e)
     if unit and unit.lastgroup == "link":
         return _general_quantity(text, m, mask, unit_match, unit_norms, after_match)
-    hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
+    hedge = hedge_before(text, s) if before in HEDGE_LAST or before == "\n" else None
     sign = 1.0
     if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
@@ -336,7 +234,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
         end += len(unit_base)
         if text.startswith(POST_APPROX, end) and not text.startswith("多万", end):
             approx = True
-    qualifier = hedge if s == m.start() else _hedge_before(text, s)
+    qualifier = hedge if s == m.start() else hedge_before(text, s)
     if qualifier == "approx":
         approx = True
     return Quantity(value, None, unit_text, value_norm, None, unit_norm, approx, s, end, text[s:end], kind, qualifier,
@@ -358,7 +256,7 @@ def _adjacent_digits(text: str, m: re.Match, unit_base: str | None) -> Quantity 
     low, high = evaluate(pair.group(1) + pair.group(3)), evaluate(pair.group(2) + pair.group(3))
     if low is None or high is None:
         return None
-    factor, unit_norm, kind = _unit_norms()[unit_base]
+    factor, unit_norm, kind = unit_norms()[unit_base]
     end = m.end() + len(unit_base)
     return Quantity(tidy(low.written), tidy(high.written), low.scale_text + unit_base, tidy(low.value * factor),
                     None if high is None else tidy(high.value * factor), unit_norm, True, m.start(), end,
@@ -383,7 +281,7 @@ def _reading(numeral: str, hedged: bool, after_shang_cheng: bool, sign: float, u
             return None
         unit_text, written, value_norm, unit_norm, kind = None, num.value, num.value, None, None
     else:
-        factor, unit_norm, kind = _unit_norms()[unit_base]
+        factor, unit_norm, kind = unit_norms()[unit_base]
         unit_text, written, value_norm = num.scale_text + unit_base, num.written, num.value * factor
     if num.value == 0 and not num.has_digit:
         return None
@@ -393,12 +291,12 @@ def _reading(numeral: str, hedged: bool, after_shang_cheng: bool, sign: float, u
 
 def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms,
                       after_match) -> Quantity | None:
-    """The quantity at the numeral m, or None. The last three: _unit_regex().match, _unit_norms(),
+    """The quantity at the numeral m, or None. The last three: unit_regex().match, unit_norms(),
     _after_numeral().match, looked up once per scan."""
     s, e = m.span()
     before = text[s - 1] if s else " "
-    # _hedge_before finds nothing unless a hedge word's last character (or a newline) comes right before
-    hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
+    # hedge_before finds nothing unless a hedge word's last character (or a newline) comes right before
+    hedge = hedge_before(text, s) if before in HEDGE_LAST or before == "\n" else None
     num = evaluate(m.group(), hedge == "approx")
     if num is None:
         if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
@@ -427,7 +325,7 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
                 value_max, end = other, second.end()
         unit = unit_match(text, end)                  # the unit after the range, or after the first numeral
     approx = num.approx or (value_max is not None and value_max.approx)
-    qualifier = hedge if s == m.start() else _hedge_before(text, s)
+    qualifier = hedge if s == m.start() else hedge_before(text, s)
     if value_max is not None:
         scale = value_max.scale if num.scale == 1 else num.scale
         low, high = num.value * (scale if num.scale == 1 else 1), value_max.value
@@ -466,7 +364,7 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
 
 def _lone_never_bare(hedged: bool) -> frozenset[str]:
     """Numeral characters that, alone and with no unit or range after them, are never a quantity."""
-    return frozenset(ch for ch in _CN_NUMERAL
+    return frozenset(ch for ch in CN_NUMERAL
                      if (num := evaluate(ch, hedged=hedged)) is None or not _bare_is_number(num))
 
 
@@ -502,7 +400,7 @@ def _whole_numeral(text: str) -> list[Quantity]:
     """A text that is nothing but a numeral is that number, even where running text would not take it alone:
     一, 十, 两, and digit by digit 一七二零 (1720)."""
     stripped = text.strip()
-    if not stripped or _NOT_NUMERAL.search(stripped.replace("点", "")):
+    if not stripped or NOT_CN_NUMERAL.search(stripped.replace("点", "")):
         return []
     num = evaluate(stripped)
     if num is not None:

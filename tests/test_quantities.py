@@ -105,13 +105,13 @@ def test_evaluate_builds_the_same_numerals_as_the_dataclass():
 def test_cached_reading_gives_the_general_quantity():
     import random
 
-    from etl import quantities
+    from etl import quantities, units
 
     rng = random.Random(5)
     pieces = ["约", "近", "超过", "负", "-", "上", "成", "几", "数", "R", "3", "14367.85", "4,565", "一万三", "两千四百五",
               "十余万", "3千万", "万", "亿", "元", "万元", "项", "人", "个月", "%", "多", "余", "左右", "以上", "～", "至",
               "，", "。", "\n", " ", "一", "二", "零", "点", "五"]
-    args = (quantities._unit_regex().match, quantities._unit_norms(), quantities._after_numeral().match)
+    args = (units.unit_regex().match, units.unit_norms(), quantities._after_numeral().match)
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         mask = quantities.blocked_mask(text)
@@ -145,9 +145,9 @@ def test_evaluate_fast_paths_read_as_the_grammar_does(monkeypatch):
 def test_not_unit_words_each_start_with_a_unit_and_block_only_that_unit():
     """lexicons/not_units.txt: every word starts with a unit of units.csv; the unit is not read where the word
     starts, and is read elsewhere."""
-    from etl import quantities
+    from etl import units
 
-    conditions = quantities._unit_conditions()
+    conditions = units.unit_conditions()
     assert conditions["个"] and conditions["期"] and conditions["岁"]
     assert parse_quantities("50万个旧市")[0]["unit"] is None
     assert parse_quantities("50万个")[0]["unit"] == "万个"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from etl import quantities, regex_union
+from etl import mask, regex_union
 from etl.lexicon import nonfigure_patterns
 from etl.regex_union import UnionScan, _Unsupported
 
@@ -15,7 +15,7 @@ PIECES = ["2016年", "3月5日", "电话：0991-1234567", "Tel", "\n 1、", "\n�
 
 def mask_patterns() -> list[re.Pattern]:
     """What the build scans every document with: the nonfigures.yaml patterns and the numeral words."""
-    return [pattern for _, pattern in nonfigure_patterns()] + [quantities._numeral_word_regex()]
+    return [pattern for _, pattern in nonfigure_patterns()] + [mask.numeral_word_regex()]
 
 
 def finditer_spans(patterns, text):
@@ -72,7 +72,7 @@ def test_without_the_private_parser_the_mask_is_the_same(monkeypatch):
     """The engine reads re's private parser; if that ever changes shape it runs each pattern on its own."""
     text = ("2016年3月5日，新政发〔2018〕44号文件印发，第七届论坛在乌鲁木齐举办，“十三五”期间新上项目122项，"
             "电话：0991-1234567，一些企业统一报送，比例为3:1，共计4,565万元。")
-    combined = quantities.blocked_mask(text)
+    combined = mask.blocked_mask(text)
 
     def broken(cls, pattern):
         raise AttributeError("re._parser changed")
@@ -80,9 +80,9 @@ def test_without_the_private_parser_the_mask_is_the_same(monkeypatch):
     regex_union.union_scan.cache_clear()
     monkeypatch.setattr(UnionScan, "_first_chars", classmethod(broken))
     try:
-        fallback = regex_union.union_scan(quantities._mask_patterns())
+        fallback = regex_union.union_scan(mask.mask_patterns())
         assert fallback.regex is None and len(fallback.plain) == len(fallback.patterns)
-        assert quantities.blocked_mask(text) == combined
+        assert mask.blocked_mask(text) == combined
         assert any(combined) and not all(combined)
     finally:
         regex_union.union_scan.cache_clear()
