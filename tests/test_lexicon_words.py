@@ -12,7 +12,7 @@ WORD_FILES = sorted(LEXICON_DIR.glob("*_words.yaml"))
 
 
 def test_every_word_list_loads_and_is_read_by_its_stage():
-    assert {p.name for p in WORD_FILES} >= {"classify_words.yaml", "attribute_words.yaml", "extract_words.yaml",
+    assert {p.name for p in WORD_FILES} >= {"classify_words.yaml", "attribute_words.yaml", "figure_year_words.yaml", "extract_words.yaml",
                                             "hedges_words.yaml", "normalize_words.yaml", "docmeta_words.yaml"}
     for path in WORD_FILES:
         lists = lexicon.word_lists(path.name)
@@ -24,11 +24,11 @@ def test_every_word_list_loads_and_is_read_by_its_stage():
 
 
 def test_the_stages_build_their_patterns_from_the_lists():
-    from etl import attribute, classify, docmeta, extract, hedges, normalize
+    from etl import attribute, classify, docmeta, extract, figure_year, hedges, normalize
 
     assert classify.AFTER_STOP.pattern.startswith("已|将|均|") and classify.AFTER_STOP.pattern.endswith(r"|发挥|\d")
     assert classify.HEDGE_TAIL.search("签约") is None and classify.HEDGE_TAIL.search("总投资约").group() == "约"
-    assert attribute.RELATIVE_YEAR["去年"] == -1 and attribute.RELATIVE_YEAR["明年"] == 1
+    assert figure_year.RELATIVE_YEAR["去年"] == -1 and figure_year.RELATIVE_YEAR["明年"] == 1
     assert attribute.ANAPHOR.search("我要") and not attribute.ANAPHOR.search("我国")
     assert extract.REQUIREMENT.search("原则上不超过") and not extract.REQUIREMENT.search("急需")
     assert extract.COUNTED_EDITIONS.search("已举办了") and hedges.PRE_CAP[0] == "最高不超过"
