@@ -8,10 +8,10 @@ from functools import lru_cache
 from operator import attrgetter
 
 from . import quantity_links
+from .charclass import digit_class
 from .hedges import HEDGE_LAST, POST_APPROX, VAGUE_BEFORE, hedge_before
 from .mask import blocked_mask
 from .numerals import CN_DIGITS, CN_NUMERAL, NOT_CN_NUMERAL, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
-from .regex_union import digit_class
 from .simplified import to_simplified
 from .textnorm import clean_with_offsets
 from .units import unit_norms, unit_regex

@@ -14,6 +14,7 @@ try:
 except ImportError:                                  # Python < 3.11
     import sre_parse as _sre_parse
 
+from .charclass import class_body, digit_class
 from .textnorm import SPACE_CHARS
 
 
@@ -28,12 +29,6 @@ def union_scan(patterns: tuple[re.Pattern, ...]) -> "UnionScan":
         return UnionScan(list(patterns))
     except Exception:  # noqa: BLE001 - re's private parser changed shape: same spans, one pass per pattern
         return UnionScan(list(patterns), combine=False)
-
-
-def digit_class(taken: frozenset[str] = frozenset()) -> str:
-    r"""The body of a character class matching what `\d` matches (less taken), spelt out: the engine tests
-    an explicit class with a table lookup, `\d` with a Unicode database call."""
-    return _digit_class(set(taken))
 
 
 class UnionScan:
@@ -227,7 +222,7 @@ class UnionScan:
                     # `\d` spelled out: the engine tests an explicit class with a table lookup, `\d` with a
                     # Unicode database call at every character of the text. Digits of an earlier class never
                     # reach this one, so they are left out.
-                    cls = _digit_class(explicit)
+                    cls = digit_class(explicit)
                 classes.insert(n_digit_classes if name == "CATEGORY_DIGIT" else len(classes), (cls, members))
         body_of = {i: self._embeddable(self.patterns[i]) for i in firsts}
         lead = {i: r"\n" if i in self.line_start else "" for i in firsts}   # (?m)^…: the match follows the newline
@@ -277,7 +272,7 @@ class UnionScan:
         if "CATEGORY_SPACE" in cats:
             chars |= set(SPACE_CHARS)
         # `\d` spelt out as dispatch does: a few characters more let a few more visits go on to the gate
-        return _class_body(chars) + (_digit_class(set()) if "CATEGORY_DIGIT" in cats else "")
+        return class_body(chars) + (digit_class() if "CATEGORY_DIGIT" in cats else "")
 
     @staticmethod
     def _embeddable(pattern: re.Pattern) -> str:
@@ -309,49 +304,6 @@ class UnionScan:
         for i in self.plain:
             out[i] = [m.span() for m in self.patterns[i].finditer(text)]
         return out
-
-
-@lru_cache(maxsize=None)
-def _decimal_digits() -> str:
-    r"""Every character `\d` matches: the Unicode decimal digits (0-9, ０-９, ٠-٩ …)."""
-    # Unicode encodes decimal digits only as runs of ten consecutive code points valued 0 to 9 (The Unicode
-    # Standard, 4.6 Numeric Value), so every tenth code point meets each run once, and its value locates the run:
-    # 111k characters tested instead of 1.1M.
-    probe = "".join(map(chr, range(0, 0x110000, 10)))
-    digits = []
-    for m in re.finditer(r"\d", probe):
-        zero = ord(m.group()) - int(m.group())          # int() reads any decimal digit
-        digits.append("".join(map(chr, range(zero, zero + 10))))
-    digits = "".join(digits)
-    if not re.fullmatch(r"\d*", digits):                 # not runs of ten after all: test every code point
-        digits = "".join(re.findall(r"\d", "".join(map(chr, range(0x110000)))))
-    return digits
-
-
-def _digit_class(taken: set[str]) -> str:
-    """The body of a class matching every decimal digit not in taken, for dispatch: the digits outside the
-    Basic Multilingual Plane are written as one range from the first to the last (one test, where each run of
-    ten would be a test of its own for every character of the text). The other characters of that range start
-    no pattern, so a visit there finds nothing, exactly as no visit; unless one of them is taken."""
-    digits = set(_decimal_digits()) - taken
-    astral = [d for d in digits if d > "\uffff"]
-    if not astral or any(ch >= min(astral) for ch in taken):
-        return _class_body(digits)
-    low, high = min(astral), max(astral)
-    return _class_body(digits - set(astral)) + f"{re.escape(low)}-{re.escape(high)}"
-
-
-def _class_body(chars: set[str]) -> str:
-    """A character class body (no brackets) matching exactly the characters, consecutive ones as ranges."""
-    codes, parts, i = sorted(map(ord, chars)), [], 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        low, high = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
-        parts.append(low if i == j else f"{low}{high}" if j == i + 1 else f"{low}-{high}")
-        i = j + 1
-    return "".join(parts)
 
 
 def _gate_sequences(pattern: str) -> list[list[str]]:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from etl import mask, regex_union
+from etl import charclass, mask, regex_union
 from etl.lexicon import nonfigure_patterns
 from etl.regex_union import UnionScan, _Unsupported
 
@@ -89,7 +89,7 @@ def test_without_the_private_parser_the_mask_is_the_same(monkeypatch):
 
 
 def test_digit_class_matches_every_decimal_digit_and_no_other_character_of_the_bmp():
-    spelt = re.compile(f"[{regex_union.digit_class()}]")
+    spelt = re.compile(f"[{charclass.digit_class()}]")
     bmp = "".join(map(chr, range(0x10000))).replace("\ud800", "")
     assert re.findall(spelt, bmp) == re.findall(r"\d", bmp)
-    assert spelt.match("\U0001d7d3") and not re.compile(f"[{regex_union.digit_class(frozenset('0123456789'))}]").match("5")
+    assert spelt.match("\U0001d7d3") and not re.compile(f"[{charclass.digit_class(frozenset('0123456789'))}]").match("5")
