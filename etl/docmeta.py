@@ -13,13 +13,14 @@ YEAR_MENTION = re.compile(rf"(?<![\d〔\[［﹝])({YEAR_DIGITS})\s*年(?!代)")
 TITLE_YEAR = re.compile(rf"(?<!\d)({YEAR_DIGITS})(?!\d)")
 PLAN_AFTER = re.compile(rf"[，,]?\s*(?:{'|'.join(words(_WORDS, 'plan_after'))})")
 PLAN_BEFORE = re.compile(f"(?:{'|'.join(words(_WORDS, 'plan_before'))})$")
-SKIP_TITLE = re.compile(r"^(附件|附表)\s*\d*$")
-ATTACHMENT = re.compile(rf"^(?:附件|附表)\s*\d{{1,3}}?(?=(?:{ARABIC_YEAR})年|\D|$)\s*[:：]?\s*")   # 附件8 opening a line
+_ATTACHMENT = "|".join(words(_WORDS, "attachment_labels"))
+SKIP_TITLE = re.compile(rf"^({_ATTACHMENT})\s*\d*$")
+ATTACHMENT = re.compile(rf"^(?:{_ATTACHMENT})\s*\d{{1,3}}?(?=(?:{ARABIC_YEAR})年|\D|$)\s*[:：]?\s*")   # 附件8 opening a line
 CHAPTER = re.compile(r"^第[一二三四五六七八九十百\d]+[章篇编]")
 SENTENCE_END = ("。", "；", ";", "！", "？")
 # when the document was written: a dateline (——2026年1月27日在…会议上), a publication line (时间：2026-02-12,
 # 来源:河北新闻网 2014-09-16), a date standing on its own line near the top
-DATELINE = re.compile(rf"(?:^——|发布时间|发布日期|时间|日期|来源)[^\n]{{0,30}}?({ARABIC_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月|[-/.](\d{{1,2}})[-/.])"
+DATELINE = re.compile(rf"(?:^——|{'|'.join(words(_WORDS, 'dateline_labels'))})[^\n]{{0,30}}?({ARABIC_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月|[-/.](\d{{1,2}})[-/.])"
                       rf"|^\s*({ARABIC_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月\s*\d{{1,2}}\s*日|-(\d{{1,2}})-\d{{1,2}})[\s\d:时分秒]*$")
 DATELINE_LINES = 12
 FILE_NAME_YEAR_GAP = 2      # a file named for year N whose text mostly names years this far off is dated N

@@ -14,7 +14,8 @@ YEAR = re.compile(rf"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同){_YEAR_AS_TI
 RANGE_END = re.compile(rf"\s*(?:[~～\-—–至到]\s*)?({ARABIC_YEAR})\s*年")
 RELATIVE_YEAR = word_numbers("figure_year_words.yaml", "relative_years")
 # 比上年增加…, 同比: a comparison names the base year, not the year of the figure
-RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")")
+_RELATIVE_WORDS = "(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"     # longest first
+RELATIVE = re.compile("(?<![比较与同])" + _RELATIVE_WORDS)
 # YEAR and RELATIVE without their leading look-behinds, which keep re from skipping ahead to a candidate's first
 # character; the look-behinds are checked on the character before each match instead. No match can start
 # inside a rejected one (a year's digits run into its 年/～, a relative word's second character opens none),
@@ -22,7 +23,7 @@ RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, 
 # ahead to the candidates.)
 _YEAR_BODY = re.compile(_YEAR_AS_TIME)
 _YEAR_NOT_AFTER = re.compile(r"[\d〔\[［(（﹝.比较与同]")
-_RELATIVE_BODY = re.compile(RELATIVE.pattern.split(")", 1)[1])
+_RELATIVE_BODY = re.compile(_RELATIVE_WORDS)
 _RELATIVE_NOT_AFTER = re.compile("[比较与同]")
 # a character every relative year word holds (年): a sentence without it has none
 _RELATIVE_CHAR = "年" if all("年" in word for word in RELATIVE_YEAR) else ""

@@ -174,7 +174,7 @@ def words(name: str, key: str) -> tuple[str, ...]:
     """A list of plain words (no regex syntax: each matches itself)."""
     entries = _word_list(name, key)
     for word in entries:
-        if re.escape(word) != word:
+        if re.escape(word).replace("\\ ", " ") != word:          # (a space matches itself)
             raise ValueError(f"{LEXICON_DIR / name}: list {key!r}: {word!r} holds regex syntax; a plain word is expected")
     return tuple(entries)
 
