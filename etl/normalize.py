@@ -3,6 +3,7 @@ spaces inside numbers. The result is the stored text; every figure offset points
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -10,6 +11,7 @@ from functools import lru_cache
 
 from .lexicon import words
 from .paths import LEXICON_DIR
+from .regex_shape import line_end_class
 from .simplified import simplify
 from .tables import _cells, _is_header, is_table_row, separated_lines, unit_header_names
 from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
@@ -209,12 +211,26 @@ _NOTABLE_LAST = _DIGIT_END | _SENTENCE_END | _CLOSERS | frozenset("日》）)")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # isascii() and isalpha()
 
 
+@lru_cache(maxsize=None)
+def _furniture_end() -> re.Pattern | None:
+    """A furniture line (the patterns all end with $) can only end with one of a few characters: their class,
+    worked out from the parsed patterns (etl/regex_shape.py), or None when that cannot be told."""
+    return line_end_class(_furniture())
+
+
 def _dropped(counts: Counter) -> set[str]:
     """The lines that the old per-line _is_furniture test dropped: those of at most 40 characters that the furniture
     patterns match, and the short running headers repeated on many pages. Both depend on a line's text only, so they
     are decided once per distinct line (the keys of counts, which are every non-empty line)."""
     furniture = _furniture()
-    dropped = set(filter(furniture.match, [line for line in counts if len(line) <= 40]))
+    short = [line for line in counts if len(line) <= 40]
+    end = _furniture_end()
+    if end is not None:
+        # only the lines ending with a character a furniture pattern can end with can match: one regex pass over
+        # the string of their last characters picks them out
+        lasts = "".join(map(operator.itemgetter(-1), short))
+        short = [short[m.start()] for m in end.finditer(lasts)]
+    dropped = set(filter(furniture.match, short))
     dropped.update(line for line, n in counts.items() if n >= 3 and len(line) <= 30 and not ends_sentence(line))
     return dropped
 

@@ -1,20 +1,17 @@
 """Many regexes over one text in one pass: `spans(patterns, text)` is
 `[[m.span() for m in p.finditer(text)] for p in patterns]`, found by one combined regex instead of one pass per
 pattern (the non-figure patterns of lexicons/nonfigures.yaml and the numeral words, ~30 of them, scanned over
-every document). The only module that reads re's private parser (`re._parser`); if that ever changes shape,
-every pattern is simply run on its own, with the same spans. tests/test_regex_union.py holds the equivalence
-tests."""
+every document). What the parsed patterns say (etl/regex_shape.py, which reads re's private parser) decides
+where the combined regex looks; if the parser ever changes shape, every pattern is simply run on its own,
+with the same spans. tests/test_regex_union.py holds the equivalence tests."""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-try:
-    from re import _parser as _sre_parse
-except ImportError:                                  # Python < 3.11
-    import sre_parse as _sre_parse
-
+from . import regex_shape
 from .charclass import class_body, digit_class
+from .regex_shape import CATEGORIES
 from .textnorm import SPACE_CHARS
 
 
@@ -51,153 +48,24 @@ class UnionScan:
     with finditer.
     """
 
-    _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}   # disjoint, so dispatch stays exact
-
     def __init__(self, patterns: list[re.Pattern], combine: bool = True):
         self.patterns = patterns
         firsts: dict[int, tuple[set[str], set[str]]] = {}
         self.line_start: list[int] = []
         for i, pattern in enumerate(patterns if combine else []):
             try:
-                firsts[i] = self._first_chars(pattern)
-            except _LineStart:
+                firsts[i] = regex_shape.first_chars(pattern)
+            except regex_shape.LineStart:
                 firsts[i] = ({"\n"}, set())
                 self.line_start.append(i)
-            except _Unsupported:
+            except regex_shape.Unsupported:
                 pass
         self.plain = [i for i in range(len(patterns)) if i not in firsts]
         self.regex, self.members = self._combine(firsts) if firsts else (None, {})
 
-    # -- which characters can start a match ---------------------------------------------------------------
-    @classmethod
-    def _first_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
-        if pattern.groups or pattern.flags & re.IGNORECASE:
-            raise _Unsupported
-        items = _sre_parse.parse(pattern.pattern, pattern.flags).data
-        if pattern.flags & re.MULTILINE and items and (str(items[0][0]), str(items[0][1])) == ("AT", "AT_BEGINNING"):
-            raise _LineStart                         # (?m)^…: starts only at 0 and after a newline
-        chars, cats, nullable = cls._first_of(items)
-        if nullable:
-            raise _Unsupported                       # can match the empty string: finditer rules differ
-        return chars, cats
-
-    @classmethod
-    def _first_of(cls, items) -> tuple[set[str], set[str], bool]:
-        """(characters, categories, can be empty) for the first consumed character of a sequence."""
-        chars: set[str] = set()
-        cats: set[str] = set()
-        for op, av in items:
-            name = str(op)
-            if name == "LITERAL":
-                chars.add(chr(av))
-                return chars, cats, False
-            if name == "IN":
-                in_chars, in_cats = cls._class_set(av)
-                return chars | in_chars, cats | in_cats, False
-            if name in ("AT", "ASSERT", "ASSERT_NOT"):
-                continue                             # zero-width: the first character is consumed later
-            if name == "SUBPATTERN":
-                group, add_flags, _, sub = av
-                if add_flags & re.IGNORECASE:
-                    raise _Unsupported
-                parts = [sub]
-            elif name == "ATOMIC_GROUP":
-                parts = [av]
-            elif name == "BRANCH":
-                parts = av[1]
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                if av[1] == 0:
-                    continue
-                parts = [av[2]]
-                if av[0] == 0:
-                    parts.append([])                 # may be skipped: what follows can come first
-            else:
-                raise _Unsupported                   # ANY, NOT_LITERAL, group references …
-            nullable = False
-            for part in parts:
-                c, k, n = cls._first_of(part)
-                chars |= c
-                cats |= k
-                nullable |= n
-            if not nullable:
-                return chars, cats, False
-        return chars, cats, True
-
-    @classmethod
-    def _class_set(cls, av) -> tuple[set[str], set[str]]:
-        """The characters and categories of a parsed character class."""
-        chars: set[str] = set()
-        cats: set[str] = set()
-        for item, arg in av:
-            if str(item) == "LITERAL":
-                chars.add(chr(arg))
-            elif str(item) == "RANGE" and arg[1] - arg[0] < 1024:
-                chars.update(map(chr, range(arg[0], arg[1] + 1)))
-            elif str(item) == "CATEGORY" and str(arg) in cls._CATEGORIES:
-                cats.add(str(arg))
-            else:
-                raise _Unsupported                   # NEGATE, wide ranges, other categories
-        return chars, cats
-
-    # -- which characters can come second -----------------------------------------------------------------
-    @classmethod
-    def _second_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
-        """The characters that can be the second of a match (as _first_chars: characters, categories); raises
-        _Unsupported when that cannot be told or a match can be one character long. The sets err on the large
-        side: a position whose next character is not among them starts no match."""
-        _, nullable, second, one = cls._shape(_sre_parse.parse(pattern.pattern, pattern.flags).data)
-        if nullable or one:
-            raise _Unsupported                       # a match of one character (or none) has no second
-        return second
-
-    @classmethod
-    def _shape(cls, items) -> tuple[tuple[set[str], set[str]], bool, tuple[set[str], set[str]], bool]:
-        """(first characters, can be empty, second characters, can be one character long) of a sequence."""
-        none: tuple[set[str], set[str]] = (set(), set())
-        first, second = none, none
-        nullable, one = True, False                  # so far: the empty sequence
-        for op, av in items:
-            if not nullable and not one:
-                break                                # two characters in: what follows is third or later
-            name = str(op)
-            if name in ("AT", "ASSERT", "ASSERT_NOT"):
-                continue                             # zero-width
-            if name == "LITERAL":
-                item = (({chr(av)}, set()), False, none, True)
-            elif name == "IN":
-                item = (cls._class_set(av), False, none, True)
-            elif name == "SUBPATTERN":
-                if av[1] & re.IGNORECASE:
-                    raise _Unsupported
-                item = cls._shape(av[3])
-            elif name == "ATOMIC_GROUP":
-                item = cls._shape(av)
-            elif name == "BRANCH":
-                parts = [cls._shape(part) for part in av[1]]
-                item = (_union(p[0] for p in parts), any(p[1] for p in parts), _union(p[2] for p in parts),
-                        any(p[3] for p in parts))
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                low, high, sub = av
-                if high == 0:
-                    continue
-                f, n, sec, o = cls._shape(sub)
-                # two repetitions of one character each: the first of the sub-pattern comes second
-                item = (f, n or low == 0, _union([sec, f]) if o and high > 1 else sec, o)
-            else:
-                raise _Unsupported                   # ANY, NOT_LITERAL, group references …
-            f, n, sec, o = item
-            # the sequence so far, then this item: after one character, the item's first comes second; after
-            # none, its own second does
-            second = _union([second] + ([f] if one else []) + ([sec] if nullable else []))
-            one = (one and n) or (nullable and o)
-            if nullable:
-                first = _union([first, f])
-            nullable = nullable and n
-        return first, nullable, second, one
-
     # -- one regex for all ------------------------------------------------------------------------------------
     def _combine(self, firsts: dict[int, tuple[set[str], set[str]]]) -> tuple[re.Pattern, dict]:
-        category_re = {name: re.compile(f"[{cls}]") for name, cls in self._CATEGORIES.items()}
+        category_re = {name: re.compile(f"[{cls}]") for name, cls in CATEGORIES.items()}
 
         def starters(ch: str) -> tuple[int, ...]:
             return tuple(i for i, (chars, cats) in firsts.items()
@@ -215,7 +83,7 @@ class UnionScan:
         n_digit_classes = sum(1 for _, chs in digit_first if any(category_re["CATEGORY_DIGIT"].match(ch)
                                                                  for ch in chs))
         explicit = set().union(*(chars for chars, _ in firsts.values()))
-        for name, cls in self._CATEGORIES.items():
+        for name, cls in CATEGORIES.items():
             members = tuple(i for i, (_, cats) in firsts.items() if name in cats)
             if members:
                 if name == "CATEGORY_DIGIT":
@@ -260,15 +128,15 @@ class UnionScan:
             try:
                 if i in self.line_start:
                     pattern = self.patterns[i]
-                    first, nullable, _, _ = self._shape(_sre_parse.parse(pattern.pattern, pattern.flags).data)
+                    first, nullable, _, _ = regex_shape.shape(regex_shape.parsed(pattern))
                     if nullable:
                         return None
                     sets.append(first)
                 else:
-                    sets.append(self._second_chars(self.patterns[i]))
-            except _Unsupported:
+                    sets.append(regex_shape.second_chars(self.patterns[i]))
+            except regex_shape.Unsupported:
                 return None
-        chars, cats = _union(sets)
+        chars, cats = regex_shape.union(sets)
         if "CATEGORY_SPACE" in cats:
             chars |= set(SPACE_CHARS)
         # `\d` spelt out as dispatch does: a few characters more let a few more visits go on to the gate
@@ -345,7 +213,7 @@ def _gate_sequences(pattern: str) -> list[list[str]]:
     alternatives.append(items)
     if "|".join("".join(items) for items in alternatives) != pattern:
         return [[pattern]]
-    return [items if _parses_as(items) else ["".join(items)] for items in alternatives]
+    return [items if regex_shape.parses_as(items) else ["".join(items)] for items in alternatives]
 
 
 _QUANTIFIER = re.compile(r"(?:[*+?]|\{\d*(?:,\d*)?\})[?+]?")
@@ -363,17 +231,6 @@ def _class_end(pattern: str, i: int) -> int:
     return i + 1
 
 
-def _parses_as(items: list[str]) -> bool:
-    """Whether the texts, each parsed alone, give what their concatenation parses to (a check that the
-    split cut at item boundaries)."""
-    try:
-        parsed = [repr(x) for text in items for x in _sre_parse.parse(text).data]
-        whole = [repr(x) for x in _sre_parse.parse("".join(items)).data]
-    except re.error:
-        return False
-    return parsed == whole
-
-
 def _shared_prefix_regex(sequences: list[list[str]]) -> str:
     """A regex that matches where any of the item sequences matches, with common leading items written once.
     Only whether it matches counts (it is a gate), so a sequence that ends cuts off the longer ones."""
@@ -384,21 +241,3 @@ def _shared_prefix_regex(sequences: list[list[str]]) -> str:
         heads.setdefault(seq[0], []).append(seq[1:])
     alternatives = [head + _shared_prefix_regex(tails) for head, tails in heads.items()]
     return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-
-def _union(sets) -> tuple[set[str], set[str]]:
-    """The union of (characters, categories) pairs."""
-    chars: set[str] = set()
-    cats: set[str] = set()
-    for c, k in sets:
-        chars |= c
-        cats |= k
-    return chars, cats
-
-
-class _LineStart(Exception):
-    """A (?m)^ pattern: UnionScan visits it at newlines."""
-
-
-class _Unsupported(Exception):
-    """A pattern UnionScan leaves to plain finditer."""

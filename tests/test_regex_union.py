@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from etl import charclass, mask, regex_union
+from etl import charclass, mask, regex_shape, regex_union
 from etl.lexicon import nonfigure_patterns
-from etl.regex_union import UnionScan, _Unsupported
+from etl.regex_shape import Unsupported
+from etl.regex_union import UnionScan
 
 PIECES = ["2016年", "3月5日", "电话：0991-1234567", "Tel", "\n 1、", "\n二、", "(1+2)", "附件3", "第3届", "一式三份",
           "邮编：830000", "距离市区12公里", "十三五", "十八大", "A3型", "3.5版", "12号楼", "138", "3:4", "千万", "一些",
@@ -46,13 +47,13 @@ def test_patterns_it_cannot_combine_run_on_their_own_with_the_same_spans():
 
 
 def test_second_characters():
-    second = UnionScan._second_chars
+    second = regex_shape.second_chars
     assert second(re.compile(r"a\d")) == (set(), {"CATEGORY_DIGIT"})
     assert second(re.compile(r"(?:x|)yz")) == ({"z", "y"}, set())
     assert second(re.compile(r"a(?<=a)b*c")) == ({"b", "c"}, set())
     assert second(re.compile(r"ab[^c]")) == ({"b"}, set())          # what comes third does not matter
     for one_character in (r"ab?", r"a|bc", r"a[^b]"):
-        with pytest.raises(_Unsupported):
+        with pytest.raises(Unsupported):
             second(re.compile(one_character))
 
 
@@ -74,11 +75,11 @@ def test_without_the_private_parser_the_mask_is_the_same(monkeypatch):
             "电话：0991-1234567，一些企业统一报送，比例为3:1，共计4,565万元。")
     combined = mask.blocked_mask(text)
 
-    def broken(cls, pattern):
+    def broken(pattern):
         raise AttributeError("re._parser changed")
 
     regex_union.union_scan.cache_clear()
-    monkeypatch.setattr(UnionScan, "_first_chars", classmethod(broken))
+    monkeypatch.setattr(regex_shape, "first_chars", broken)
     try:
         fallback = regex_union.union_scan(mask.mask_patterns())
         assert fallback.regex is None and len(fallback.plain) == len(fallback.patterns)
@@ -93,3 +94,17 @@ def test_digit_class_matches_every_decimal_digit_and_no_other_character_of_the_b
     bmp = "".join(map(chr, range(0x10000))).replace("\ud800", "")
     assert re.findall(spelt, bmp) == re.findall(r"\d", bmp)
     assert spelt.match("\U0001d7d3") and not re.compile(f"[{charclass.digit_class(frozenset('0123456789'))}]").match("5")
+
+
+def test_line_end_class_holds_every_last_character_of_a_match(monkeypatch):
+    furniture = re.compile(r"^[-—–]\s*\d{1,4}\s*[-—–]$|^(page|Page)\s*\d{1,4}$|^第\s*\d{1,4}\s*页$")
+    end = regex_shape.line_end_class(furniture)
+    for line in ["— 12 —", "Page 3", "第 5 页", "-7-"]:
+        assert furniture.match(line) and end.match(line[-1]), line
+    assert not end.match("。") and not end.match("年")
+    # what it cannot tell: a match not anchored at $, a case-blind pattern, a class it does not read
+    assert regex_shape.line_end_class(re.compile(r"^\d+")) is None
+    assert regex_shape.line_end_class(re.compile(r"(?i)^page$")) is None
+    assert regex_shape.line_end_class(re.compile(r"^x\w$")) is None
+    monkeypatch.setattr(regex_shape, "parsed", lambda pattern: (_ for _ in ()).throw(AttributeError("re._parser changed")))
+    assert regex_shape.line_end_class(furniture) is None
