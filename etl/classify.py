@@ -12,7 +12,8 @@ WINDOW = 40            # characters of context a subject phrase can span (keeps 
 FAMILY = {"money": "money", "money_usd": "money", "money_other": "money", "person": "person", "count": "count"}
 # The word lists are lexicons/classify_words.yaml.
 _WORDS = "classify_words.yaml"
-# Verbs and particles that end the noun phrase a classifier opens (5家众创空间、22家科技企业孵化器|安排经费), or a digit.
+# Verbs and particles that end the noun phrase a classifier opens (5家众创空间、22家科技企业孵化器|安排经费),
+# or a digit.
 AFTER_STOP = re.compile(alternatives(_WORDS, "after_stop") + r"|\d")
 # AFTER_STOP as its words and its digit apart: a pattern of plain words lets re skip to their first characters,
 # and the first stop is the nearer of the two.
@@ -27,7 +28,8 @@ TRAINING_AFTER = re.compile(rf"^[^，。；]{{0,24}}?(?:{'|'.join(words(_WORDS, 
 PERSON_RESULT = re.compile("|".join(words(_WORDS, "person_result")))
 ENTITY_SPAN = 100     # ENTITY_START matches at most 1+40+1+2 characters: a longer paragraph needs no more text
 CASE_HEADING = re.compile("|".join(words(_WORDS, "case_heading")))
-ENTITY_START = re.compile(rf"^“[^”]{{2,40}}”项目|^[^，。；]{{2,30}}?项目(?:{'|'.join(words(_WORDS, 'project_opening_after'))})|"
+ENTITY_START = re.compile(rf"^“[^”]{{2,40}}”项目|"
+                          rf"^[^，。；]{{2,30}}?项目(?:{'|'.join(words(_WORDS, 'project_opening_after'))})|"
                           rf"^[^，。；]{{2,30}}?(?:{'|'.join(words(_WORDS, 'entity_suffixes'))})[）)]?"
                           rf"(?:{'|'.join(words(_WORDS, 'entity_verbs'))})")
 

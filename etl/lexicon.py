@@ -142,24 +142,24 @@ def word_lists(name: str) -> dict[str, tuple[str, ...] | dict[str, int]]:
     lists: dict = {}
     for key, entries in data.items():
         where = f"{path}: list {key!r}"
-        words = list(entries) if isinstance(entries, (list, dict)) else None
-        if not words:
+        listed = list(entries) if isinstance(entries, (list, dict)) else None
+        if not listed:
             raise ValueError(f"{where}: expected a non-empty list of words")
-        for word in words:
+        for word in listed:
             if not isinstance(word, str) or not word or word != word.strip():
                 raise ValueError(f"{where}: {word!r} is not a word (quote it if YAML reads it as something else)")
             try:
                 re.compile(word)
             except re.error as exc:
                 raise ValueError(f"{where}: {word!r} is not a valid regex: {exc}") from None
-        if len(set(words)) != len(words):
-            raise ValueError(f"{where}: {sorted(w for w in words if words.count(w) > 1)[0]!r} is listed twice")
+        if len(set(listed)) != len(listed):
+            raise ValueError(f"{where}: {sorted(w for w in listed if listed.count(w) > 1)[0]!r} is listed twice")
         if isinstance(entries, dict):
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in entries.values()):
                 raise ValueError(f"{where}: every word must map to an integer")
             lists[key] = dict(entries)
         else:
-            lists[key] = tuple(words)
+            lists[key] = tuple(listed)
     return lists
 
 
@@ -175,7 +175,7 @@ def words(name: str, key: str) -> tuple[str, ...]:
     entries = _word_list(name, key)
     for word in entries:
         if re.escape(word).replace("\\ ", " ") != word:          # (a space matches itself)
-            raise ValueError(f"{LEXICON_DIR / name}: list {key!r}: {word!r} holds regex syntax; a plain word is expected")
+            raise ValueError(f"{LEXICON_DIR / name}: list {key!r}: {word!r} holds regex syntax, not a plain word")
     return tuple(entries)
 
 
