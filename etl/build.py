@@ -29,18 +29,11 @@ from .lexicon import load_metrics
 from .normalize import normalize_pages, normalize_text
 from .paths import DB_PATH, RAW_DIR, SCHEMA_SQL
 from .read import MANIFEST, RawDocument, discover, display_name, manifest_key, read_document, read_manifest
+from .record import DOCUMENT_FIELDS, Document, Figure, arrow_schema
 
-DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
-               "sha256", "source", "text", "status", "error", "duplicate_of", "format", "page_count", "source_url",
-               "published"]
-_TYPES = {"year": pa.int32(), "n_chars": pa.int32(), "n_figures": pa.int32(), "conflict_group": pa.int32(),
-          "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(),
-          "period_start": pa.int32(), "fact_id": pa.int32(), "value": pa.float64(),
-          "value_max": pa.float64(), "value_norm": pa.float64(), "value_max_norm": pa.float64(),
-          "approx": pa.bool_(), "conflict": pa.bool_(), "page_count": pa.int32(), "published": pa.date32(),
-          "page": pa.int32(), "ocr": pa.bool_()}
-DOC_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in DOC_COLUMNS])
-FIGURE_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in FIGURE_COLUMNS])
+DOC_COLUMNS = DOCUMENT_FIELDS         # the columns and types of both tables come from etl/record.py
+DOC_SCHEMA = arrow_schema(Document)
+FIGURE_SCHEMA = arrow_schema(Figure)
 _TEXT_SCHEMA = pa.schema([("text", pa.string())])
 _FIGURE_VALUES = operator.itemgetter(*FIGURE_COLUMNS)
 # Rows held before an INSERT, as Arrow data (compact): bigger inserts cost DuckDB less (100,000 figures per insert
