@@ -19,7 +19,6 @@ slot at most its time limit (繁忙 after that). Idle children are reused; one i
 from __future__ import annotations
 
 import atexit
-import ctypes
 import fcntl
 import hashlib
 import io
@@ -40,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+from etl.lifeline import die_with_parent
 from etl.sqlguard import Limits, QueryError, QueryResult, memory_error, timeout_error
 
 GRACE_S = 1.0              # past the time limit before the child is killed
@@ -53,7 +53,6 @@ _HEADER = struct.Struct("!Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)
 _CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
                "from etl.sqlsandbox import child_main; child_main(int(sys.argv[2]), int(sys.argv[3]))")
-PR_SET_PDEATHSIG = 1
 # What a child's answer may contain: the values DuckDB's Python client returns, nothing that runs code.
 _ALLOWED = {("builtins", n) for n in ("int", "float", "complex", "str", "bytes", "bytearray", "list", "tuple",
                                        "dict", "set", "frozenset", "bool")}
@@ -84,10 +83,10 @@ def pool() -> "Pool":
 class Pool:
     """The sandbox children of this process, and the slots shared with the other processes of the server."""
 
-    def __init__(self, size: int = POOL_SIZE, per_client: int = PER_CLIENT, runtime_dir: str | None = None):
+    def __init__(self, size: int = POOL_SIZE, per_client: int = PER_CLIENT, folder: str | None = None):
         self.pid = os.getpid()
         self.size, self.per_client = size, per_client
-        self.dir = Path(runtime_dir or os.environ.get(RUNTIME_ENV) or _private_dir())
+        self.dir = Path(folder) if folder else runtime_dir()
         (self.dir / "slots").mkdir(parents=True, exist_ok=True)
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
@@ -347,6 +346,11 @@ def _release(fd: int) -> None:
         os.close(fd)
 
 
+def runtime_dir() -> Path:
+    """The folder shared by the processes of this server (set by dashboards/serve.py), else this process's own."""
+    return Path(os.environ.get(RUNTIME_ENV) or _private_dir())
+
+
 _private: str | None = None
 
 
@@ -360,23 +364,6 @@ def _private_dir() -> str:
 
 
 # ------------------------------------------------------------------------------------------------ the child side
-
-def die_with_parent(parent_pid: int) -> None:
-    """Exit when the parent does: PR_SET_PDEATHSIG where Linux has it, and a thread that checks the parent's pid."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent_pid:          # the parent died before the line above
-        os._exit(0)
-
-    def watch():
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent_pid:
-                os._exit(0)
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
 
 def child_main(parent_pid: int, budget: int) -> None:
     die_with_parent(parent_pid)
