@@ -39,6 +39,7 @@ PIVOT_WORDS = {"PIVOT", "UNPIVOT", "PIVOT_WIDER", "PIVOT_LONGER"}
 ALLOWED_TEXT = "SELECT、WITH、FROM、VALUES、DESCRIBE、SHOW、SUMMARIZE、PIVOT、EXPLAIN、PRAGMA table_info"
 ALLOWED_TEXT_EN = "SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, PIVOT, EXPLAIN, PRAGMA table_info"
 # What a refused statement is called in the message, by DuckDB's statement type (the first keyword otherwise).
+OBJECT_WORDS = {"TABLE", "VIEW", "MACRO", "FUNCTION", "SECRET", "SCHEMA", "SEQUENCE", "TYPE", "INDEX", "DATABASE"}
 TYPE_WORDS = {"VARIABLE_SET": "SET VARIABLE", "CREATE_FUNC": "CREATE MACRO/FUNCTION", "COPY_DATABASE": "COPY DATABASE",
               "UPDATE_EXTENSIONS": "UPDATE EXTENSIONS", "MERGE_INTO": "MERGE INTO", "LOGICAL_PLAN": "LOGICAL PLAN"}
 _BRACKETS = re.compile(r"""['"$()\[\]{}]|--|/\*""")   # what check_bounds stops at
@@ -241,6 +242,11 @@ def check_statement(sql: str, limits: Limits = Limits(), _nested: int = 0) -> Qu
     first = words[0] if words else ""
     if kind == "SELECT" and first in FIRST_WORDS or kind == "MULTI" and first in PIVOT_WORDS:
         return None
+    if kind == "PRAGMA" and first != "PRAGMA":    # COPY FROM DATABASE is a PRAGMA inside DuckDB
+        name = " ".join(words[:3])
+        return QueryError("refused", f"已拒绝：不允许 {name}，这里只能运行只读查询（{ALLOWED_TEXT}）"
+                                     f" (Refused: {name} is not allowed; only read-only queries ({ALLOWED_TEXT_EN}) "
+                                     f"run here)")
     if kind == "PRAGMA":
         name = words[1].lower() if len(words) > 1 else ""
         if name in READ_ONLY_PRAGMAS:
@@ -272,7 +278,7 @@ def _name_of(sql: str) -> str:
     return statement_name(kind, words)
 
 
-def leading_words(sql: str, n: int = 3) -> list[str]:
+def leading_words(sql: str, n: int = 6) -> list[str]:
     """The first n tokens that are not comments, upper-cased (DuckDB's tokenizer: quotes and comments as it reads
     them); a bracket is '('."""
     tokens = duckdb.tokenize(sql)
@@ -322,6 +328,10 @@ def statement_name(kind: str, words: list[str]) -> str:
     if kind in TYPE_WORDS:
         return TYPE_WORDS[kind]
     first = words[0] if words else kind
+    if kind in ("CREATE", "DROP", "ALTER", "CREATE_FUNC"):     # up to what is made: CREATE OR REPLACE TEMP TABLE
+        for i, word in enumerate(words[1:], start=1):
+            if word in OBJECT_WORDS:
+                return " ".join(words[:i + 1])
     return first if first == kind or kind in ("INVALID", "?") else f"{first} ({kind})"
 
 
@@ -513,10 +523,10 @@ def memory_error(limits: Limits, detail: str = "") -> QueryError:
 
 def _explain_error(exc: duckdb.Error, limits: Limits, elapsed: float) -> QueryError:
     detail = _first_line(exc)
-    if isinstance(exc, duckdb.InterruptException) or elapsed >= limits.timeout_s:
-        return timeout_error(limits, detail)
     if isinstance(exc, duckdb.OutOfMemoryException) or "could not allocate" in detail.lower():
         return memory_error(limits, detail)
+    if isinstance(exc, duckdb.InterruptException) or elapsed >= limits.timeout_s:
+        return timeout_error(limits, detail)
     if isinstance(exc, duckdb.PermissionException):
         return QueryError("refused", "已拒绝：这里的查询不能读写文件、附加数据库或安装/加载扩展 (Refused: queries here "
                                      "cannot read or write files, attach databases or install or load extensions)",

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -45,6 +46,7 @@ from etl.sqlguard import Limits, QueryError, QueryResult, memory_error, timeout_
 GRACE_S = 1.0              # past the time limit before the child is killed
 POOL_SIZE = int(os.environ.get("XJ_SQL_POOL", "3"))   # queries at once, across the processes of one server
 PER_CLIENT = 1             # of them held by one client
+SPARES = 2                 # idle children kept warm in each process
 CLIENT_WAIT_S = 1.0        # a client over its limit waits this long for its own query to end, then gets 繁忙
 HEADROOM = 768 << 20       # address space beyond the idle child and DuckDB's memory limit (Python objects)
 RECYCLE_RSS = 600 << 20    # a child that grew past this after a query is replaced
@@ -89,6 +91,8 @@ class Pool:
         self.dir = Path(folder) if folder else runtime_dir()
         (self.dir / "slots").mkdir(parents=True, exist_ok=True)
         self._idle: list[_Child] = []
+        self._starting = 0
+        self._costly: OrderedDict[str, bool] = OrderedDict()   # clients whose last query cost its child
         self._lock = threading.Lock()
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sql-spawn")   # PDEATHSIG follows this thread
         atexit.register(self.close)
@@ -106,17 +110,20 @@ class Pool:
                 return QueryError("busy", "繁忙：其他查询正在运行，请稍后再试 (busy: other queries are running, "
                                           "try again in a moment)")
             try:
-                return self._run(sql, db_path, limits)
+                return self._run(sql, db_path, limits, key)
             finally:
                 _release(slot)
         finally:
             _release(own)
 
-    def _run(self, sql: str, db_path, limits: Limits) -> QueryResult | QueryError:
+    def _run(self, sql: str, db_path, limits: Limits, key: str) -> QueryResult | QueryError:
         budget = _bytes(limits.memory_limit) + HEADROOM
         request = json.dumps({"sql": sql, "db": str(db_path), "limits": asdict(limits)}).encode()
+        # A client whose last query cost its child (killed, over memory) starts its own next one: it cannot use up
+        # the warm spares the other clients' queries are answered from.
+        spare_ok = key not in self._costly
         for attempt in (1, 2):                  # a child that died while idle is replaced once
-            child = self._take(budget)
+            child = self._take(budget, spare_ok)
             if child is None:
                 return QueryError("unavailable", "查询进程无法启动 (the query process could not be started)")
             outcome = child.ask(request, limits.timeout_s + GRACE_S, _reply_cap(limits))
@@ -125,6 +132,13 @@ class Pool:
                 continue
             break
         reply = outcome.get("reply")
+        with self._lock:
+            if reply is None or reply.get("recycle"):
+                self._costly[key] = True
+                while len(self._costly) > 1000:
+                    self._costly.popitem(last=False)
+            else:
+                self._costly.pop(key, None)
         if reply is not None:
             self._give_back(child, reply)
             return _result(reply)
@@ -139,19 +153,27 @@ class Pool:
         return _death(outcome, limits)
 
     def prestart(self, budget: int | None = None) -> None:
-        """Start an idle child in the background (after a kill, at a worker's start), if none is idle."""
+        """Start idle children in the background until SPARES are idle or starting (at a worker's start, after
+        a child is taken or killed)."""
         budget = budget or _bytes(Limits.memory_limit) + HEADROOM
+        with self._lock:
+            missing = SPARES - self._starting - sum(c.budget == budget for c in self._idle)
+            if missing <= 0:
+                return
+            self._starting += missing
 
         def start():
-            with self._lock:
-                if any(c.budget == budget for c in self._idle):
-                    return
-            child = _Child.start(budget, self._spawner)
+            try:
+                child = _Child.start(budget, self._spawner)
+            finally:
+                with self._lock:
+                    self._starting -= 1
             if child:
                 with self._lock:
                     self._idle.append(child)
                     self._trim()
-        threading.Thread(target=start, daemon=True, name="sql-prestart").start()
+        for _ in range(missing):
+            threading.Thread(target=start, daemon=True, name="sql-prestart").start()
 
     def close(self) -> None:
         with self._lock:
@@ -159,15 +181,14 @@ class Pool:
         for child in idle:
             child.kill()
 
-    def _take(self, budget: int) -> "_Child | None":
+    def _take(self, budget: int, spare_ok: bool = True) -> "_Child | None":
+        taken = None
         with self._lock:
-            for i, child in enumerate(self._idle):
+            for i, child in enumerate(self._idle if spare_ok else []):
                 if child.budget == budget and child.alive():
                     taken = self._idle.pop(i)
                     break
-            else:
-                taken = None
-        self.prestart(budget)                   # keep a spare warm: starting one takes a few tenths of a second
+        self.prestart(budget)                   # keep spares warm: starting one takes a few tenths of a second
         return taken or _Child.start(budget, self._spawner)
 
     def _give_back(self, child: "_Child", reply: dict) -> None:
@@ -217,9 +238,10 @@ class _Child:
             return {"status": "dead-before"}
         header = self._read(_HEADER.size, deadline)
         if header is None:
-            return {"status": "timeout" if self.proc.poll() is None else "died", **self._reap()}
+            ended = self._ended(wait_s=0)
+            return {"status": "timeout"} if ended is None else {"status": "died", **ended}
         if len(header) < _HEADER.size:
-            return {"status": "died", **self._reap()}
+            return {"status": "died", **(self._ended(wait_s=2.0) or {})}
         (length,) = _HEADER.unpack(header)
         if length > cap:
             return {"status": "too-big"}
@@ -227,7 +249,7 @@ class _Child:
         if payload is None:
             return {"status": "timeout"}
         if len(payload) < length:
-            return {"status": "died", **self._reap()}
+            return {"status": "died", **(self._ended(wait_s=2.0) or {})}
         try:
             return {"status": "ok", "reply": _SafeUnpickler(io.BytesIO(payload)).load()}
         except Exception as exc:  # noqa: BLE001 - an unreadable answer is a failed query, never a crash here
@@ -251,13 +273,20 @@ class _Child:
             got += len(chunk)
         return b"".join(chunks)
 
-    def _reap(self) -> dict:
-        try:
-            _, status, usage = os.wait4(self.proc.pid, 0)
-        except ChildProcessError:
-            return {}
-        self.proc.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        return {"returncode": self.proc.returncode, "maxrss": usage.ru_maxrss * 1024}
+    def _ended(self, wait_s: float) -> dict | None:
+        """How the child ended (exit code or signal, peak memory), waiting up to wait_s; None while it runs."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            except ChildProcessError:          # reaped already
+                return {"returncode": self.proc.returncode}
+            if pid:
+                self.proc.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+                return {"returncode": self.proc.returncode, "maxrss": usage.ru_maxrss * 1024}
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
