@@ -33,7 +33,8 @@ _STARTED = time.time()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dev", action="store_true", help="Flask's development server (one process) instead of gunicorn")
+    parser.add_argument("--dev", action="store_true",
+                        help="Flask's development server (one process) instead of gunicorn")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("XJ_WORKERS", WORKERS)),
                         help=f"gunicorn worker processes (default {WORKERS})")
     parser.add_argument("--threads", type=int, default=THREADS, help=f"threads per worker (default {THREADS})")

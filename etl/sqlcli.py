@@ -1,4 +1,4 @@
-"""`python -m etl sql "SELECT …"`: one guarded query (etl.sqlguard, run in a sandbox process) printed as a table, CSV or JSON."""
+"""`python -m etl sql "SELECT …"`: one guarded query (etl.sqlguard, in a sandbox process) as a table, CSV or JSON."""
 from __future__ import annotations
 
 import argparse

@@ -266,7 +266,8 @@ def check_statement(sql: str, limits: Limits = Limits(), _nested: int = 0) -> Qu
         return refused
     name = statement_name(kind, words)
     return QueryError("refused", f"已拒绝：不允许 {name}，这里只能运行只读查询（{ALLOWED_TEXT}）"
-                                 f" (Refused: {name} is not allowed; only read-only queries ({ALLOWED_TEXT_EN}) run here)")
+                                 f" (Refused: {name} is not allowed; only read-only queries ({ALLOWED_TEXT_EN}) "
+                                 f"run here)")
 
 
 def _name_of(sql: str) -> str:
@@ -512,7 +513,8 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
 
 def timeout_error(limits: Limits, detail: str = "") -> QueryError:
     return QueryError("timeout", f"超时：查询超过了 {limits.timeout_s:g} 秒的时间限制，已停止 "
-                                 f"(Stopped: the query ran longer than the time limit of {limits.timeout_s:g} s)", detail)
+                                 f"(Stopped: the query ran longer than the time limit of {limits.timeout_s:g} s)",
+                      detail)
 
 
 def memory_error(limits: Limits, detail: str = "") -> QueryError:

@@ -91,7 +91,7 @@ class Pool:
         self.dir = Path(folder) if folder else runtime_dir()
         (self.dir / "slots").mkdir(parents=True, exist_ok=True)
         self._idle: list[_Child] = []
-        self._starting = 0
+        self._starting = self._busy = 0
         self._costly: OrderedDict[str, bool] = OrderedDict()   # clients whose last query cost its child
         self._lock = threading.Lock()
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sql-spawn")   # PDEATHSIG follows this thread
@@ -128,7 +128,7 @@ class Pool:
                 return QueryError("unavailable", "查询进程无法启动 (the query process could not be started)")
             outcome = child.ask(request, limits.timeout_s + GRACE_S, _reply_cap(limits))
             if outcome.get("status") == "dead-before" and attempt == 1:
-                child.kill()
+                self._done(child, keep=False)
                 continue
             break
         reply = outcome.get("reply")
@@ -140,10 +140,9 @@ class Pool:
             else:
                 self._costly.pop(key, None)
         if reply is not None:
-            self._give_back(child, reply)
+            self._done(child, keep=not reply.get("recycle") and child.rss() <= RECYCLE_RSS and child.alive())
             return _result(reply)
-        child.kill()
-        self.prestart(budget)
+        self._done(child, keep=False)
         status = outcome["status"]
         if status == "timeout":
             return timeout_error(limits, "the query process was stopped")
@@ -157,7 +156,7 @@ class Pool:
         a child is taken or killed)."""
         budget = budget or _bytes(Limits.memory_limit) + HEADROOM
         with self._lock:
-            missing = SPARES - self._starting - sum(c.budget == budget for c in self._idle)
+            missing = SPARES - self._starting - self._busy - sum(c.budget == budget for c in self._idle)
             if missing <= 0:
                 return
             self._starting += missing
@@ -182,23 +181,31 @@ class Pool:
             child.kill()
 
     def _take(self, budget: int, spare_ok: bool = True) -> "_Child | None":
+        """An idle child (unless spare_ok is false), else a new one; counted busy until _done."""
         taken = None
         with self._lock:
             for i, child in enumerate(self._idle if spare_ok else []):
                 if child.budget == budget and child.alive():
                     taken = self._idle.pop(i)
                     break
-        self.prestart(budget)                   # keep spares warm: starting one takes a few tenths of a second
-        return taken or _Child.start(budget, self._spawner)
+        taken = taken or _Child.start(budget, self._spawner)
+        if taken:
+            with self._lock:
+                self._busy += 1
+            self.prestart(budget)           # only while fewer than SPARES children are idle, busy or starting
+        return taken
 
-    def _give_back(self, child: "_Child", reply: dict) -> None:
-        if reply.get("recycle") or child.rss() > RECYCLE_RSS or not child.alive():
-            child.kill()
-            self.prestart(child.budget)
-            return
+    def _done(self, child: "_Child", keep: bool) -> None:
+        """Back to the idle children, or killed and (in the background) replaced while fewer than SPARES are left:
+        starting one takes a few tenths of a second, which the next query should not wait for."""
         with self._lock:
-            self._idle.append(child)
-            self._trim()
+            self._busy -= 1
+            if keep:
+                self._idle.append(child)
+                self._trim()
+                return
+        child.kill()
+        self.prestart(child.budget)
 
     def _trim(self) -> None:
         while len(self._idle) > self.size:
