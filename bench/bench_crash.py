@@ -76,7 +76,6 @@ def main() -> int:
         old_raw, new_raw = raw_folder(work / "old", 2, 1), raw_folder(work / "new", 30, 2)
         live = work / "live" / "yearbook.duckdb"
         live.parent.mkdir()
-        t0 = time.monotonic()
         assert start(old_raw, live).wait(300) == 0
         old = counts(live)
         shutil.copy(live, work / "old.duckdb")
@@ -87,8 +86,13 @@ def main() -> int:
         new = counts(live)
         rng = random.Random(1414)
         rows, failures = [], []
-        for i in range(2 * args.kills):
+        done = {signal.SIGKILL: 0, signal.SIGTERM: 0}
+        for i in range(6 * args.kills):                  # until each signal has hit `kills` builds mid-run
             sig = signal.SIGKILL if i % 2 == 0 else signal.SIGTERM
+            if done[sig] >= args.kills:
+                if all(n >= args.kills for n in done.values()):
+                    break
+                continue
             shutil.copy(work / "old.duckdb", work / "restore.duckdb")
             os.replace(work / "restore.duckdb", live)
             proc = start(new_raw, live)
@@ -97,6 +101,7 @@ def main() -> int:
             sent = time.monotonic()
             if killed:
                 os.kill(proc.pid, sig)
+                done[sig] += 1
             _, err = proc.communicate(timeout=120)
             while group(proc.pid) and time.monotonic() - sent < 30:
                 time.sleep(0.02)
@@ -117,7 +122,7 @@ def main() -> int:
             print(row, flush=True)
         for sig in ("SIGKILL", "SIGTERM"):
             mine = [r for r in rows if r["signal"] == sig and r["killed"]]
-            print(f"{sig}: {len(mine)} builds killed mid-run of {args.kills}; every next build ok: "
+            print(f"{sig}: {len(mine)} builds killed mid-run; every next build ok: "
                   f"{all(r['next_build_ok'] for r in rows if r['signal'] == sig)}; db intact: "
                   f"{all(r['intact'] for r in rows if r['signal'] == sig)}; processes gone within "
                   f"{max((r['processes_gone_s'] for r in mine), default=0):.2f} s (max); temp files left "
