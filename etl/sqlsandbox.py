@@ -99,7 +99,8 @@ class Pool:
 
     def run(self, sql: str, db_path, limits: Limits, client: str | None) -> QueryResult | QueryError:
         started = time.monotonic()
-        key = hashlib.sha256((client or f"pid:{os.getpid()}").encode("utf-8", "replace")).hexdigest()[:20]
+        client = client or f"pid:{os.getpid()}:{threading.get_ident()}"    # a caller that names no client: per thread
+        key = hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:20]
         own = _acquire(self.dir / "slots", f"client-{key}", self.per_client, started + CLIENT_WAIT_S)
         if own is None:
             return QueryError("busy", "繁忙：你的上一条查询还在运行，请等它结束再试 (busy: your previous query is "
