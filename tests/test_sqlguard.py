@@ -164,7 +164,7 @@ def test_hostile_query_is_refused_and_changes_nothing(db, out, name):
 @pytest.mark.parametrize("name", [n for n, (_, layer) in HOSTILE.items() if layer in ("both", "check")])
 def test_statement_check_alone_refuses(name):
     refusal = sqlguard.check_statement(HOSTILE[name][0].format(out="/nonexistent"))
-    assert refusal is not None and refusal.kind == "refused" and refusal.message.startswith("Refused")
+    assert refusal is not None and refusal.kind == "refused" and refusal.message.startswith("已拒绝") and "(Refused: " in refusal.message
 
 
 @pytest.mark.parametrize("name", [n for n, (_, layer) in HOSTILE.items() if layer in ("both", "duckdb")])
