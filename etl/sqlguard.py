@@ -112,29 +112,45 @@ ORDER BY metric, year, unit_norm"""  # what the 查询 SQL page opens with
 
 # Example queries shown on the page and in docs/schema.md (tests run each one): title -> SQL.
 EXAMPLE_QUERIES: dict[str, str] = {
-    "Growth rate by year · 投资年度增长率": """\
--- Programme-level investment per year (万元) and its year-on-year growth.
-WITH yearly AS (
-    SELECT year, sum(total) AS total_wan_yuan
-    FROM figures_by_year
-    WHERE metric = 'investment' AND unit_norm = '万元' AND scope = 'program'
-    GROUP BY year
-)
-SELECT year,
-       round(total_wan_yuan, 2) AS total_wan_yuan,
-       round(100 * (total_wan_yuan / lag(total_wan_yuan) OVER (ORDER BY year) - 1), 1) AS growth_pct
-FROM yearly
+    "Growth rate by year · 指标年度增长率": """\
+-- One indicator (援疆科技资金, change it to another id of the table indicators) for the whole region, year by
+-- year, and its year-on-year growth: facts, not sums of mentions (a restatement or a conflicting version is a
+-- mention of the same fact).
+SELECT year, value_norm AS wan_yuan, approx, conflict, n_mentions,
+       round(100 * (value_norm / lag(value_norm) OVER (ORDER BY year) - 1), 1) AS growth_pct
+FROM facts
+WHERE indicator = 'aid_funds' AND status = 'actual' AND basis = 'flow'
+  AND region IS NULL AND partner IS NULL
+QUALIFY row_number() OVER (PARTITION BY year ORDER BY n_mentions DESC, fact_id) = 1
 ORDER BY year""",
     "Partner ranking · 援疆省市排名": """\
--- Partner provinces ranked by the investment (万元) of the figures that name them.
+-- Partners ranked by the money (万元) they put into projects and programmes of the regions they aid, over all
+-- years: the partner → region facts are disjoint, so they add up; only flows without a conflict (cumulative
+-- totals and targets are never added).
 SELECT partner,
-       round(sum(total), 2) AS investment_wan_yuan,
-       sum(n_figures) AS n_figures,
-       rank() OVER (ORDER BY sum(total) DESC) AS rank
-FROM partner_region_links
-WHERE metric = 'investment' AND unit_norm = '万元'
+       round(sum(value_norm), 2) AS investment_wan_yuan,
+       count(*) AS n_facts,
+       rank() OVER (ORDER BY sum(value_norm) DESC) AS rank
+FROM facts
+WHERE metric = 'investment' AND unit_norm = '万元' AND status = 'actual' AND basis = 'flow' AND NOT conflict
+  AND partner IS NOT NULL AND region IS NOT NULL
 GROUP BY partner
 ORDER BY rank, partner""",
+    "Totals that may be added · 可加总的合计": """\
+-- The sums the view fact_totals allows: one additive indicator, one status, flows over disjoint regions
+-- or partners; n_facts says how many facts each adds, n_left_out how many places had several.
+SELECT t.indicator, i.label_zh, t.year, t.status, t.dimension, t.total, t.unit_norm, t.n_facts, t.n_left_out
+FROM fact_totals AS t JOIN indicators AS i USING (indicator)
+ORDER BY t.indicator, t.year, t.dimension""",
+    "A fact and its mentions · 事实与出处": """\
+-- Every fact with its mentions: the facts stated most often and those in conflict first.
+SELECT f.fact_id, f.indicator, f.year, f.value_norm AS shown, m.value_norm AS mentioned, m.approx,
+       m.conflict, d.title, m.sentence
+FROM facts AS f
+JOIN figures AS m USING (fact_id)
+JOIN documents AS d ON d.doc_id = m.doc_id
+ORDER BY f.conflict DESC, f.n_mentions DESC, f.fact_id, m.figure_id
+LIMIT 200""",
     "A region's history · 地区历年数据": """\
 -- Every metric reported for one region, year by year (change '喀什' to another region).
 SELECT year, metric, unit_norm, n_figures, round(total, 2) AS total
