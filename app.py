@@ -1,16 +1,16 @@
-"""Serve the yearbook dashboard: python app.py [--db PATH] [--host H] [--port P]."""
+"""Serve the yearbook dashboard: python app.py [--db PATH] [--host H] [--port P] [--dev] (dashboards/serve.py)."""
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
-import threading
 from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
 
 from dashboards import _queries as q
+from dashboards import serve
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "curated" / "yearbook.duckdb"
@@ -91,14 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--no-kaleido-warmup", action="store_true", help="start the image renderer on first export")
+    serve.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.db is None:
         ensure_database()
     app = create_app(args.db or DEFAULT_DB)
-    threading.Thread(target=warm_up, args=(not args.no_kaleido_warmup,), daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean exit, so the image renderer is closed too
-    app.run(host=args.host, port=args.port, debug=False)
-    return 0
+    return serve.run(app, args, warm_up=lambda: warm_up(not args.no_kaleido_warmup))
 
 
 if __name__ == "__main__":

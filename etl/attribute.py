@@ -1,126 +1,41 @@
-"""Whose figure it is: the year it describes, the Xinjiang region and the aid partner it concerns."""
+"""Whose figure it is: the Xinjiang region and the aid partner it concerns (the year: etl/figure_year.py)."""
 from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
 
 from .context import DocumentContext, Sentence, Site
-from .lexicon import _lines, _rows, load_partners, load_regions, partner_role_patterns, words_regex
+from .figure_year import FigureYears
+from .lexicon import alternatives, load_partners, partner_role_patterns, words
+from .place_names import (aid_command, aid_regions, any_name_regex, exclusions, partner_regex, partners_in_lines,
+                          region_of_name, region_regex, sentence_local)
 
-# a year the figure describes; "2016年以来" opens a period that runs to the report year, so it does not count
-YEAR = re.compile(r"(?<![\d〔\[［(（﹝.比较])(?<!与)(?<!同)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})"
-                  r"\s*(?:年(?!以来|来)|～|~|—|-|至)")
-_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-RANGE_END = re.compile(r"\s*(?:[~～\-—–至到]\s*)?((?:19|20)\d{2})\s*年")
-RELATIVE_YEAR = {"去年": -1, "上年": -1, "上一年": -1, "前年": -2, "今年": 0, "当年": 0, "本年": 0, "本年度": 0,
-                 "明年": 1, "次年": 1}
-# 比上年增加…, 同比: a comparison names the base year, not the year of the figure
-RELATIVE = re.compile("(?<![比较与同])(?:" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")")
-# YEAR and RELATIVE without their leading look-behinds, which keep re from skipping ahead to a candidate's first
-# character; the look-behinds are checked on the character before each match instead. No match can start
-# inside a rejected one (a year's digits run into its 年/～, a relative word's second character opens none),
-# so the two find the same matches.
-# (Written out rather than cut from YEAR so that each alternative opens on one character, 19…|20… rather than
-# (?:19|20)…: re then skips ahead to the candidates. Keep the two in step.)
-_YEAR_BODY = re.compile(r"(19\d{2}|20\d{2}|一[〇零九][〇零一二三四五六七八九]{2}|二[〇零九][〇零一二三四五六七八九]{2})"
-                        r"\s*(?:年(?!以来|来)|～|~|—|-|至)")
-_YEAR_NOT_AFTER = re.compile(r"[\d〔\[［(（﹝.比较与同]")
-_RELATIVE_BODY = re.compile(RELATIVE.pattern.split(")", 1)[1])
-_RELATIVE_NOT_AFTER = re.compile("[比较与同]")
-# a character every relative year word holds (年): a sentence without it has none
-_RELATIVE_CHAR = "年" if all("年" in word for word in RELATIVE_YEAR) else ""
+_WORDS = "attribute_words.yaml"        # the word lists: lexicons/attribute_words.yaml
 DATELINE_AFTER = re.compile(r"(?:市|州|地区)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
 EVENT_BEFORE = re.compile(r"在(?:新疆)?.?$")
-EVENT_AFTER = re.compile(r"^[^，。；]{0,12}?(?:召开|举办|举行|开幕|闭幕|召集)")
-COUNTERPARTY_BEFORE = ("和", "与", "同", "跟", "向")
+EVENT_AFTER = re.compile(rf"^[^，。；]{{0,12}}?(?:{'|'.join(words(_WORDS, 'event_after'))})")
+COUNTERPARTY_BEFORE = words(_WORDS, "counterparty_before")
 # a place name opening a counterparty's company name (和昌吉吉福祥有限公司)
-COMPANY_AFTER = re.compile(r"^[^，。；、]{0,12}?(?:有限公司|有限责任公司|公司|集团|厂)")
-BENEFICIARY_BEFORE = re.compile(r"(?:受援地|对口支援|援助|支援|帮扶|落户|支持|用于|在)$")
-ANAPHOR = re.compile(r"他的公司|她的公司|他们的公司|该公司|该企业|该单位|我公司|我们|我(?=要|的|公司|们)")
+COMPANY_AFTER = re.compile(rf"^[^，。；、]{{0,12}}?(?:{'|'.join(words(_WORDS, 'company_after'))})")
+BENEFICIARY_BEFORE = re.compile(rf"(?:{'|'.join(words(_WORDS, 'beneficiary_before'))})$")
+ANAPHOR = re.compile(alternatives(_WORDS, "anaphor"))
 LOOKBACK_CHARS = 600
-CLAUSE_OPENER = re.compile(r"^(?:其中|共|有|另有|还有|目前|全区|全疆)")
+CLAUSE_OPENER = re.compile(rf"^(?:{'|'.join(words(_WORDS, 'clause_opener'))})")
 LINKING = re.compile(r"[与和就在对向同]")
 OWN_FIGURE_AFTER = re.compile(r"^(?:省|市)?[0-9一二三四五六七八九十两]")
 SUBJECT_AFTER = re.compile(r"^(?:省|市)(?![场民区级内外])")
 
 
-REGION_SUFFIX = "(?=县|市|镇|区|州|地区)"
 # a place joined to the next by 和/、/及/与 (its own suffix skipped), or to the one before
-COORDINATED_AFTER = re.compile(r"(?:地区|州|市|县|区)?(?:和|、|及|与|以及)")
-COORDINATED_BEFORE = re.compile(r"(?:和|、|及|与|以及)$")
-PLACE_SUFFIXES = ("", "地区", "州", "市", "县", "区")
+_JOINED = "|".join(words(_WORDS, "coordinators"))
+PLACE_SUFFIXES = ("", *words(_WORDS, "place_suffixes"))
+COORDINATED_AFTER = re.compile(f"(?:{'|'.join(PLACE_SUFFIXES[1:])})?(?:{_JOINED})")
+COORDINATED_BEFORE = re.compile(f"(?:{_JOINED})$")
 COORDINATION_WINDOW = 60
-QUALIFIER = re.compile(r"新疆维吾尔自治区|新疆")        # 新疆生产建设兵团, 新疆巴州: part of the next name
-QUALIFIER_END = re.compile(r"(?:新疆维吾尔自治区|新疆)$")
-WHOLE_REGION = re.compile(r"新疆|自治区|全疆|全区|兵团")
-WHOLE_REGION_END = re.compile(r"(?:新疆|自治区|全疆|全区|兵团)$")
-
-
-@lru_cache(maxsize=None)
-def _region_regex() -> re.Pattern:
-    """Region names, longest first at a position; a name that needs_suffix only before 县, 市, 区, …"""
-    return re.compile(words_regex(_region_names()))
-
-
-def _region_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for row in load_regions():
-        after = REGION_SUFFIX if row["needs_suffix"] else ""
-        names[row["name"]] = "" if "" in (names.get(row["name"]), after) else after
-    return names
-
-
-@lru_cache(maxsize=None)
-def _region_of_name() -> dict[str, str]:
-    return {r["name"]: r["region"] for r in load_regions()}
-
-
-@lru_cache(maxsize=None)
-def _aid_command() -> re.Pattern:
-    return re.compile("|".join(_lines("aid_commands.txt")))
-
-
-@lru_cache(maxsize=None)
-def _aid_regions() -> dict[str, tuple[str, ...]]:
-    regions: dict[str, tuple[str, ...]] = {}
-    for row in _rows("aid_pairs.csv", ["partner", "region"]):
-        regions[row["partner"]] = regions.get(row["partner"], ()) + (row["region"],)
-    return regions
-
-
-@lru_cache(maxsize=None)
-def _exclusions() -> re.Pattern:
-    return re.compile("|".join(re.escape(w) for w in _lines("region_exclusions.txt")))
-
-
-@lru_cache(maxsize=None)
-def _partner_regex() -> re.Pattern:
-    return re.compile(words_regex(dict.fromkeys(load_partners(), "")))
-
-
-@lru_cache(maxsize=None)
-def _any_name_regex() -> re.Pattern:
-    """Region and partner names in one trie: where neither regex has a match, it has none, for wherever one
-    of them matches, a name of the union matches too (with a suffix only if each list that holds it needs one)."""
-    return re.compile(words_regex({**_region_names(), **dict.fromkeys(load_partners(), "")}))
-
-
-@lru_cache(maxsize=None)
-def _partners_in_lines() -> bool:
-    """Whether the partner names a scan of the whole text finds inside a line are those a scan of the stripped
-    line finds: so when no name holds whitespace (a line break included)."""
-    return not any(ch.isspace() for name in load_partners() for ch in name)
-
-
-@lru_cache(maxsize=None)
-def _sentence_local() -> bool:
-    """Whether no region, partner or excluded name holds a character a sentence ends with (。！？!?, a closing
-    quote after them, a line break). Then no mention runs across a sentence end, and a name ending where its
-    sentence ends is never followed by a suffix (县, 市, … are none of those), so a scan of one sentence finds
-    what a scan of the whole text finds there."""
-    names = [r["name"] for r in load_regions()] + list(load_partners()) + _lines("region_exclusions.txt")
-    return not any(ch in name for name in names for ch in "。！？!?”’」』\"\n")
+QUALIFIER = re.compile("|".join(words(_WORDS, "qualifier")))        # 新疆生产建设兵团, 新疆巴州: part of the next name
+QUALIFIER_END = re.compile(f"(?:{QUALIFIER.pattern})$")
+WHOLE_REGION = re.compile("|".join(words(_WORDS, "whole_region")))
+WHOLE_REGION_END = re.compile(f"(?:{WHOLE_REGION.pattern})$")
 
 
 class Attributor:
@@ -133,7 +48,8 @@ class Attributor:
 
     def __init__(self, ctx: DocumentContext, doc_year: int | None):
         self.ctx, self.doc_year = ctx, doc_year
-        self._local = _sentence_local()
+        self.year = FigureYears(ctx, doc_year).year                # year(start, site) -> (year, year_source)
+        self._local = sentence_local()
         self._by_sentence: dict[int, tuple[list, list]] = {}     # by sentence start
         self._usable: dict[int, bool] = {}                     # by region mention start
         self._partner_role: dict[int, bool] = {}               # by partner mention start
@@ -150,16 +66,16 @@ class Attributor:
 
     def _scan(self, start: int, end: int) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         text = self.ctx.text
-        first = _any_name_regex().search(text, start, end)
+        first = any_name_regex().search(text, start, end)
         if first is None:
             return [], []                # most sentences name neither: one pass instead of two
         # neither list has a name before the first of the union: their scans start there
         first = first.start()
-        region_of_name = _region_of_name()
-        regions = [(m.start(), m.end(), region_of_name[m.group()]) for m in _region_regex().finditer(text, first, end)]
-        partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in _partner_regex().finditer(text, first, end)]
+        region_by_name = region_of_name()
+        regions = [(m.start(), m.end(), region_by_name[m.group()]) for m in region_regex().finditer(text, first, end)]
+        partners = [(m.start(), m.end(), load_partners()[m.group()]) for m in partner_regex().finditer(text, first, end)]
         if regions or partners:          # drop the mentions that start inside an excluded phrase (和田园, 巴丹吉林)
-            excluded = [m.span() for m in _exclusions().finditer(text, start, end)]
+            excluded = [m.span() for m in exclusions().finditer(text, start, end)]
             if excluded:
                 regions = [r for r in regions if not any(x_start <= r[0] < x_end for x_start, x_end in excluded)]
                 partners = [p for p in partners if not any(x_start <= p[0] < x_end for x_start, x_end in excluded)]
@@ -210,7 +126,7 @@ class Attributor:
     def _in_place_list(self, mention: tuple[int, int, str]) -> bool:
         text, (start, end, region) = self.ctx.text, mention
         lo, hi = max(0, start - COORDINATION_WINDOW), min(len(text), end + COORDINATION_WINDOW)
-        mentions = [m for m in _region_regex().finditer(text, lo, hi)]
+        mentions = [m for m in region_regex().finditer(text, lo, hi)]
         regions, whole = {region}, False
         index = next((i for i, m in enumerate(mentions) if m.start() == start), None)
         if index is None:
@@ -228,7 +144,7 @@ class Attributor:
                         whole = True     # 喀什和新疆, 昌吉州和自治区
                     if nxt is None or nxt.start() != named or (joint is None and named != right_start):
                         break
-                    regions.add(_region_of_name()[nxt.group()])
+                    regions.add(region_of_name()[nxt.group()])
                     i, right_start = i + 1, nxt.end()
                 else:
                     qualifier = QUALIFIER_END.search(text, max(0, left_end - 9), left_end)
@@ -241,7 +157,7 @@ class Attributor:
                     prv = mentions[i - 1] if i > 0 else None
                     if prv is None or text[prv.end():pos] not in PLACE_SUFFIXES or (joint is None and qualifier):
                         break
-                    regions.add(_region_of_name()[prv.group()])
+                    regions.add(region_of_name()[prv.group()])
                     i, left_end = i - 1, prv.start()
         return whole or len(regions) > 1
 
@@ -268,11 +184,11 @@ class Attributor:
         if not all(self._is_usable(r) for r in in_regions):
             return None, None            # 科洽会在乌鲁木齐开幕: the heading names an event
         regions = {r[2] for r in in_regions}
-        if _partners_in_lines():         # the document's mentions inside the heading line are the line's own
+        if partners_in_lines():         # the document's mentions inside the heading line are the line's own
             partners = {p[2] for p in in_partners}
         else:
             line = self.ctx.text[para.start:para.end].strip()
-            partners = {load_partners()[m.group()] for m in _partner_regex().finditer(line)}
+            partners = {load_partners()[m.group()] for m in partner_regex().finditer(line)}
         return (next(iter(regions)) if len(regions) == 1 else None,
                 next(iter(partners)) if len(partners) == 1 else None)
 
@@ -289,48 +205,10 @@ class Attributor:
     @staticmethod
     def names_in(label: str) -> tuple[str | None, str | None]:
         """Region and partner named in a table row label (喀什地区, 北京市)."""
-        region = _region_regex().search(label)
-        partner = _partner_regex().search(label)
-        return (_region_of_name()[region.group()] if region else None,
+        region = region_regex().search(label)
+        partner = partner_regex().search(label)
+        return (region_of_name()[region.group()] if region else None,
                 load_partners()[partner.group()] if partner else None)
-
-    def year(self, start: int, site: Site | None = None) -> tuple[int | None, str]:
-        """Nearest year stated before the figure in its sentence (outside titles), else the document year."""
-        sentence = self.ctx.sentence_at(start) if site is None else site.sentence
-        mentions = sentence.years
-        if mentions is None:
-            mentions = sentence.years = self._sentence_years(sentence.start, sentence.end)
-        best = None
-        for mention in mentions:
-            if mention[0] > start:
-                break
-            best = mention
-        return (best[1], best[2]) if best else (self.doc_year, "document")
-
-    def _sentence_years(self, sentence_start: int, sentence_end: int) -> list[tuple[int, int, str]]:
-        """(position, year, source) of every year stated in a sentence, in order of position."""
-        text = self.ctx.text
-        found = []
-        for m in _YEAR_BODY.finditer(text, sentence_start, sentence_end):
-            if m.start() and _YEAR_NOT_AFTER.match(text, m.start() - 1):
-                continue                 # what YEAR's look-behinds reject
-            if self.ctx.in_title(m.start(), m.end()):
-                continue
-            year = int(m.group(1).translate(_CN_YEAR_DIGITS))
-            span = RANGE_END.match(text, m.end())
-            if span:                     # 2018—2020年: the report year when it falls inside, else the first year
-                last = int(span.group(1))
-                year = self.doc_year if self.doc_year and year <= self.doc_year <= last else year
-                found.append((span.end() - 1, year, "sentence"))
-            else:
-                found.append((m.start(), year, "sentence"))
-        if self.doc_year is not None and text.find(_RELATIVE_CHAR, sentence_start, sentence_end) >= 0:
-            for m in _RELATIVE_BODY.finditer(text, sentence_start, sentence_end):
-                if m.start() and _RELATIVE_NOT_AFTER.match(text, m.start() - 1):
-                    continue
-                found.append((m.start(), self.doc_year + RELATIVE_YEAR[m.group()], "relative"))
-        found.sort()
-        return found
 
     def region(self, start: int, end: int, site: Site | None = None) -> str | None:
         if site is None:
@@ -446,8 +324,8 @@ class Attributor:
         """The region of an aid command named in text[start:end] (深圳援疆前指 -> 喀什), when its partner
         works in one region only (aid_pairs.csv)."""
         for p_start, p_end, partner in self._mentions_between(start, end)[1]:
-            if _aid_command().match(self.ctx.text, p_end):
-                regions = _aid_regions().get(partner, ())
+            if aid_command().match(self.ctx.text, p_end):
+                regions = aid_regions().get(partner, ())
                 if len(regions) == 1:
                     return regions[0]
         return None

@@ -14,7 +14,6 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -22,6 +21,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from . import __version__
+from .buildpool import BuildBusy, build_lock, stop_on_signals, stop_pool, worker_pool  # noqa: F401
 from .docmeta import infer_title, infer_year
 from .extract import FIGURE_COLUMNS, figures_of_document
 from .factstore import write_facts, write_indicators
@@ -29,18 +29,11 @@ from .lexicon import load_metrics
 from .normalize import normalize_pages, normalize_text
 from .paths import DB_PATH, RAW_DIR, SCHEMA_SQL
 from .read import MANIFEST, RawDocument, discover, display_name, manifest_key, read_document, read_manifest
+from .record import DOCUMENT_FIELDS, Document, Figure, arrow_schema
 
-DOC_COLUMNS = ["doc_id", "file_name", "title", "year", "year_source", "encoding", "n_chars", "n_figures",
-               "sha256", "source", "text", "status", "error", "duplicate_of", "format", "page_count", "source_url",
-               "published"]
-_TYPES = {"year": pa.int32(), "n_chars": pa.int32(), "n_figures": pa.int32(), "conflict_group": pa.int32(),
-          "sentence_start": pa.int32(), "char_start": pa.int32(), "char_end": pa.int32(),
-          "period_start": pa.int32(), "fact_id": pa.int32(), "value": pa.float64(),
-          "value_max": pa.float64(), "value_norm": pa.float64(), "value_max_norm": pa.float64(),
-          "approx": pa.bool_(), "conflict": pa.bool_(), "page_count": pa.int32(), "published": pa.date32(),
-          "page": pa.int32(), "ocr": pa.bool_()}
-DOC_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in DOC_COLUMNS])
-FIGURE_SCHEMA = pa.schema([(c, _TYPES.get(c, pa.string())) for c in FIGURE_COLUMNS])
+DOC_COLUMNS = DOCUMENT_FIELDS         # the columns and types of both tables come from etl/record.py
+DOC_SCHEMA = arrow_schema(Document)
+FIGURE_SCHEMA = arrow_schema(Figure)
 _TEXT_SCHEMA = pa.schema([("text", pa.string())])
 _FIGURE_VALUES = operator.itemgetter(*FIGURE_COLUMNS)
 # Rows held before an INSERT, as Arrow data (compact): bigger inserts cost DuckDB less (100,000 figures per insert
@@ -63,10 +56,6 @@ _NUMBER = re.compile(r"[0-9]+")      # the text is normalised: full-width digits
 # counting them with subn); possessive, so a text with fewer fails without backtracking.
 _OVER_PART_NUMBERS = re.compile(rf"(?:[^0-9]*+[0-9]++){{{PART_NUMBERS + 1}}}")
 _SENTENCE_END = "。！？；!?;"
-
-
-class BuildBusy(RuntimeError):
-    """Another build of the same database file is running."""
 
 
 def figure_batch(figures: list[dict]) -> pa.RecordBatch:
@@ -195,7 +184,7 @@ def _pooled(jobs: list[tuple], workers: int):
     pending = deque(jobs)
     while pending:
         window: deque = deque()
-        pool = ProcessPoolExecutor(max_workers=workers)
+        pool = worker_pool(workers)
         _widen_result_pipe(pool)
         try:
             while pending or window:
@@ -213,6 +202,9 @@ def _pooled(jobs: list[tuple], workers: int):
                 yield _lost(suspect, f"took more than {FILE_SECONDS} s; the worker was stopped")
             else:
                 yield _alone(suspect)
+        except BaseException:       # a signal, an error in the build process, the generator closed: workers go now
+            _stop_pool(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -248,14 +240,12 @@ def _warm_up() -> None:
     figure_batch([{**f, "doc_id": "warm-up"} for f in figures])    # pyarrow loads pandas on first use
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        proc.kill()
+_stop_pool = stop_pool
 
 
 def _alone(job: tuple) -> tuple[dict, pa.RecordBatch | None]:
     """Retry one file in a pool of its own: a dead worker may have been killed by another file's work."""
-    pool = ProcessPoolExecutor(max_workers=1)
+    pool = worker_pool(1)
     try:
         return _unpack(*pool.submit(_process_packed, job).result(timeout=FILE_SECONDS))
     except (BrokenProcessPool, FutureTimeout) as exc:
@@ -263,6 +253,9 @@ def _alone(job: tuple) -> tuple[dict, pa.RecordBatch | None]:
         if isinstance(exc, FutureTimeout):
             return _lost(job, f"took more than {FILE_SECONDS} s; the worker was stopped")
         return _lost(job, "the worker process reading it died (out of memory or a crash), twice")
+    except BaseException:
+        _stop_pool(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -322,24 +315,6 @@ def _problem_row(name: str, message: str, path: Path | None = None) -> dict:
             "title": None, "year": None, "year_source": None, "encoding": None, "n_chars": 0, "n_figures": 0,
             "sha256": sha, "source": None, "text": None, "status": "error", "error": message, "duplicate_of": None,
             "format": None, "page_count": None, "source_url": None, "published": None}
-
-
-@contextmanager
-def _build_lock(db_path: Path):
-    """One build per database file at a time; the kernel drops the lock if the build is killed."""
-    lock_path = db_path.with_name(f".{db_path.name}.building.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise BuildBusy(f"another build of {db_path} is running (pid {holder})") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _remove_leftovers(db_path: Path) -> list[Path]:
@@ -420,7 +395,7 @@ def build(raw_dir: Path = RAW_DIR, db_path: Path = DB_PATH, workers: int = 1, pr
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(db_path):
+    with stop_on_signals(log), build_lock(db_path, lambda message: _warn(message, log)):
         leftovers = _remove_leftovers(db_path)
         if leftovers:
             _warn(f"removed {len(leftovers)} temp file(s) left by an interrupted build", log)

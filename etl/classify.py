@@ -5,40 +5,40 @@ import re
 from functools import lru_cache
 
 from .context import DocumentContext, Sentence, Site
-from .lexicon import load_metric_keywords, words_regex
+from .lexicon import alternatives, load_metric_keywords, words, words_regex
+from .years import ARABIC_YEAR
 
 WINDOW = 40            # characters of context a subject phrase can span (keeps long run-on texts linear)
 FAMILY = {"money": "money", "money_usd": "money", "money_other": "money", "person": "person", "count": "count"}
-# Verbs and particles that end the noun phrase a classifier opens (5家众创空间、22家科技企业孵化器|安排经费).
-AFTER_STOP = re.compile(r"已|将|均|共|分别|进行|开展|参加|参与|落地|完成|获得|实现|达到|建成|通过|使用|入选|签约|开工|"
-                        r"投产|建立|编制|设立|安排|提供|申报|承担|认定|获批|成立|入驻|分布|覆盖|为|是|在|于|被|得到|"
-                        r"达成|列入|纳入|产生|带动|实施|开发|研发|取得|制定|出台|形成|组建|提升|发挥|\d")
+# The word lists are lexicons/classify_words.yaml.
+_WORDS = "classify_words.yaml"
+# Verbs and particles that end the noun phrase a classifier opens (5家众创空间、22家科技企业孵化器|安排经费),
+# or a digit.
+AFTER_STOP = re.compile(alternatives(_WORDS, "after_stop") + r"|\d")
 # AFTER_STOP as its words and its digit apart: a pattern of plain words lets re skip to their first characters,
 # and the first stop is the nearer of the two.
-_STOP_WORDS = re.compile(AFTER_STOP.pattern.removesuffix("|\\d"))
+_STOP_WORDS = re.compile(alternatives(_WORDS, "after_stop"))
 _STOP_DIGIT = re.compile(r"\d")
-LEADING_TIME = re.compile(r"^(?:(?:19|20)\d{2}年(?:度|底|末|初)?|截至|截止|其中|目前|同时|此外|全年|当年|今年|去年|并|还|又|共|累计|"
-                          r"组织实施|实施|安排|落实|已完成|完成|确定了|确定|出台了|出台|研究制定|制定|遴选了|遴选|达到|有)+")
-PROJECT_CUES = re.compile(r"这套|这款|这项技术|该产品|该项目|该企业|该公司|该技术|该平台|他的公司|她的公司|公司负责人|总经理|"
-                          r"董事长|项目实施中|项目实施以来|研发出|研制出|有限公司|有限责任公司|一家企业|该家企业")
-PROGRAM_CUES = re.compile(r"累计|共计|合计|总计|全年|全区共|全疆共|历届")
-TRAINING = re.compile(r"培训|培养|培育|引进|进修|研修|轮训")
+LEADING_TIME = re.compile(rf"^(?:(?:{ARABIC_YEAR})年(?:度|底|末|初)?|{alternatives(_WORDS, 'leading_time')})+")
+PROJECT_CUES = re.compile("|".join(words(_WORDS, "project_cues")))
+PROGRAM_CUES = re.compile("|".join(words(_WORDS, "program_cues")))
+TRAINING = re.compile("|".join(words(_WORDS, "training")))
 # people sent to study (选派117名干部到…学习): trainees by what follows them in the clause
-TRAINING_AFTER = re.compile(r"^[^，。；]{0,24}?(?:学习|培训|进修|研修|深造|挂职|跟岗)")
-PERSON_RESULT = re.compile(r"就业|脱贫|受益|增收|参观|惠及|带动")
+TRAINING_AFTER = re.compile(rf"^[^，。；]{{0,24}}?(?:{'|'.join(words(_WORDS, 'sent_to_study'))})")
+PERSON_RESULT = re.compile("|".join(words(_WORDS, "person_result")))
 ENTITY_SPAN = 100     # ENTITY_START matches at most 1+40+1+2 characters: a longer paragraph needs no more text
-CASE_HEADING = re.compile(r"典型案例|案例|典型经验|示范项目|项目介绍|企业风采")
-ENTITY_START = re.compile(r"^“[^”]{2,40}”项目|^[^，。；]{2,30}?项目(?:由|通过|自|实施以来|实施后)|"
-                          r"^[^，。；]{2,30}?(?:有限公司|有限责任公司|集团|公司|研发中心|研究院|研究所|大学|学院|医院|"
-                          r"星创天地|合作社|工厂|厂)[）)]?(?:承担|引进|以|与|通过|负责人|研发|开发|建成|建立|实施|自|在|是|"
-                          r"依托|围绕|针对|联合)")
+CASE_HEADING = re.compile("|".join(words(_WORDS, "case_heading")))
+ENTITY_START = re.compile(rf"^“[^”]{{2,40}}”项目|"
+                          rf"^[^，。；]{{2,30}}?项目(?:{'|'.join(words(_WORDS, 'project_opening_after'))})|"
+                          rf"^[^，。；]{{2,30}}?(?:{'|'.join(words(_WORDS, 'entity_suffixes'))})[）)]?"
+                          rf"(?:{'|'.join(words(_WORDS, 'entity_verbs'))})")
 
 # PROJECT_CUES and PROGRAM_CUES as one trie (one branch per character, each opening on a plain character, so
 # re skips ahead to the candidates): one pass finds the first cue of either kind, the longest at its position.
-_PROJECT_WORDS = frozenset(PROJECT_CUES.pattern.split("|"))
-_CUES = re.compile(words_regex(dict.fromkeys([*PROJECT_CUES.pattern.split("|"), *PROGRAM_CUES.pattern.split("|")], "")))
+_PROJECT_WORDS = frozenset(words(_WORDS, "project_cues"))
+_CUES = re.compile(words_regex(dict.fromkeys([*words(_WORDS, "project_cues"), *words(_WORDS, "program_cues")], "")))
 # hedge words right before the number (约 only where it is no word's end: 签约, 合约)
-HEDGE_TAIL = re.compile(r"(?:近|(?<![签合条预制节])约|超过|超|突破|高达|多达|达到|达|逾)+$")
+HEDGE_TAIL = re.compile(rf"(?:{alternatives(_WORDS, 'hedge_tail')})+$")
 LIST_TAIL = re.compile(r"\d[^、]*、[^、]*$")
 
 

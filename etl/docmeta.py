@@ -4,22 +4,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .lexicon import title_skip_regex
+from .lexicon import title_skip_regex, words
 from .normalize import LIST_MARKER
+from .years import ARABIC_YEAR, YEAR_DIGITS, year_value
 
-YEAR_MENTION = re.compile(r"(?<![\d〔\[［﹝])((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})\s*年(?!代)")
-TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2})(?!\d)")
-_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-PLAN_AFTER = re.compile(r"[，,]?\s*(?:将|计划|预计|力争|争取|拟|要)")
-PLAN_BEFORE = re.compile(r"(?:到|至|于|计划|力争|预计|争取|面向)$")
-SKIP_TITLE = re.compile(r"^(附件|附表)\s*\d*$")
-ATTACHMENT = re.compile(r"^(?:附件|附表)\s*\d{1,3}?(?=(?:19|20)\d{2}年|\D|$)\s*[:：]?\s*")   # 附件8 opening a line
+_WORDS = "docmeta_words.yaml"         # lexicons/docmeta_words.yaml
+YEAR_MENTION = re.compile(rf"(?<![\d〔\[［﹝])({YEAR_DIGITS})\s*年(?!代)")
+TITLE_YEAR = re.compile(rf"(?<!\d)({YEAR_DIGITS})(?!\d)")
+PLAN_AFTER = re.compile(rf"[，,]?\s*(?:{'|'.join(words(_WORDS, 'plan_after'))})")
+PLAN_BEFORE = re.compile(f"(?:{'|'.join(words(_WORDS, 'plan_before'))})$")
+_ATTACHMENT = "|".join(words(_WORDS, "attachment_labels"))
+SKIP_TITLE = re.compile(rf"^({_ATTACHMENT})\s*\d*$")
+ATTACHMENT = re.compile(rf"^(?:{_ATTACHMENT})\s*\d{{1,3}}?(?=(?:{ARABIC_YEAR})年|\D|$)\s*[:：]?\s*")   # 附件8 opening a line
 CHAPTER = re.compile(r"^第[一二三四五六七八九十百\d]+[章篇编]")
 SENTENCE_END = ("。", "；", ";", "！", "？")
 # when the document was written: a dateline (——2026年1月27日在…会议上), a publication line (时间：2026-02-12,
 # 来源:河北新闻网 2014-09-16), a date standing on its own line near the top
-DATELINE = re.compile(r"(?:^——|^(?=(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在)|发布时间|发布日期|时间|日期|来源)[^\n]{0,30}?((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月|[-/.](\d{1,2})[-/.])"
-                      r"|^\s*((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日|-(\d{1,2})-\d{1,2})[\s\d:时分秒]*$")
+DATELINE = re.compile(rf"(?:^——|^(?=(?:{ARABIC_YEAR})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*在)|{'|'.join(words(_WORDS, 'dateline_labels'))})[^\n]{{0,30}}?({ARABIC_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月|[-/.](\d{{1,2}})[-/.])"
+                      rf"|^\s*({ARABIC_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月\s*\d{{1,2}}\s*日|-(\d{{1,2}})-\d{{1,2}})[\s\d:时分秒]*$")
 DATELINE_LINES = 12       # lines of the head read for a dateline (navigation lines not counted)
 FILE_NAME_YEAR_GAP = 2      # a file named for year N whose text mostly names years this far off is dated N
 
@@ -77,10 +79,10 @@ def infer_year(text: str, file_name: str = "") -> tuple[int | None, str | None]:
     for line in _head_lines(text, 3):
         m = TITLE_YEAR.search(line) if len(line) <= 60 else None
         if m and not LIST_MARKER.match(line):
-            return int(m.group(1).translate(_CN_YEAR_DIGITS)), "title"
+            return year_value(m.group(1)), "title"
     counts: Counter = Counter()
     for m in YEAR_MENTION.finditer(text):
-        year = int(m.group(1).translate(_CN_YEAR_DIGITS))
+        year = year_value(m.group(1))
         if 1949 <= year <= 2100:
             plan = PLAN_AFTER.match(text, m.end()) or PLAN_BEFORE.search(text[max(0, m.start() - 4):m.start()])
             counts[year] += 0.5 if plan else 1.0     # "2021年将…", "到2025年": a plan, not the year reported

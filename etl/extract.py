@@ -12,24 +12,22 @@ from .discourse import Discourse
 from .docmeta import infer_year, writing_month
 from .facts import link_facts
 from .indicators import indicator_of
+from .lexicon import alternatives, words
 from .normalize import normalize_text
 from .quantities import Quantity, blocked_mask, scan
+from .record import FIGURE_FIELDS, Figure
 from .statement import Describer
 from .tables import table_cells
 from .thresholds import is_threshold
+from .years import ARABIC_YEAR
 
-FIGURE_COLUMNS = ["doc_id", "year", "year_source", "metric", "subject", "value", "value_max", "unit", "value_norm",
-                  "value_max_norm", "unit_norm", "approx", "region", "partner", "scope", "conflict", "conflict_group",
-                  "text", "sentence", "sentence_start", "char_start", "char_end",
-                  "status", "basis", "period_start", "indicator", "fact_id", "page", "ocr"]
+FIGURE_COLUMNS = FIGURE_FIELDS       # the columns of a figure row, in order (etl/record.py)
 NOT_FIGURE_KINDS = {"time"}
-DEMONSTRATIVE = "这那该此每"
-COUNTED_EDITIONS = re.compile(r"(?:连续|举办了?|已举办|共举办|累计举办|共)$")
+_WORDS = "extract_words.yaml"          # the word lists: lexicons/extract_words.yaml
+DEMONSTRATIVE = "".join(words(_WORDS, "demonstrative"))
+COUNTED_EDITIONS = re.compile(f"(?:{alternatives(_WORDS, 'counted_editions')})$")
 # Requirements and caps of a call for proposals are rules, not achievements.
-# (The look-behinds come after 须 and 需, not before: with every alternative opening on a plain character, re
-# skips straight to the candidates; 须(?<![急无]须) rejects what (?<![急无])须 does.)
-REQUIREMENT = re.compile(r"必须|须(?<![急无]须)|应当|不得|原则上|限报|需(?<![急供]需)(?![求要])|要求|每个?项目(?:支持|资助)|"
-                         r"一般为|一般不超过|资助额度|资助强度|支持强度")
+REQUIREMENT = re.compile(alternatives(_WORDS, "requirement"))
 
 
 MAX_SENTENCE = 600
@@ -98,15 +96,14 @@ def figures_of_document(text: str, year: int | None) -> list[dict]:
             if in_sentence.citation is None:
                 in_sentence.citation = _citation(text, in_sentence.start, in_sentence.end, start, end)
             sentence, sentence_start = in_sentence.citation
-        figures.append({
-            "doc_id": None, "year": fig_year, "year_source": year_source, "metric": metric, "subject": subject,
-            "value": q.value, "value_max": q.value_max, "unit": q.unit, "value_norm": q.value_norm,
-            "value_max_norm": q.value_max_norm, "unit_norm": q.unit_norm, "approx": q.approx,
-            "region": region_of(start, end, site), "partner": partner_of(start, end, site),
-            "scope": in_sentence.scope or scope_of(ctx, start, in_sentence), "conflict": False, "conflict_group": None,
-            "text": q.text, "sentence": sentence, "sentence_start": sentence_start,
-            "char_start": start, "char_end": end, "page": None, "ocr": False,
-        })
+        figures.append(Figure(
+            doc_id=None, year=fig_year, year_source=year_source, metric=metric, subject=subject,
+            value=q.value, value_max=q.value_max, unit=q.unit, value_norm=q.value_norm,
+            value_max_norm=q.value_max_norm, unit_norm=q.unit_norm, approx=q.approx,
+            region=region_of(start, end, site), partner=partner_of(start, end, site),
+            scope=in_sentence.scope or scope_of(ctx, start, in_sentence), conflict=False, conflict_group=None,
+            text=q.text, sentence=sentence, sentence_start=sentence_start, char_start=start, char_end=end,
+        ).row())
     figures.extend(_table_figures(ctx, attributor, cells))
     figures.sort(key=itemgetter("char_start"))
     _describe(figures, ctx, year)
@@ -165,21 +162,20 @@ def _table_figures(ctx: DocumentContext, attributor: Attributor, cells) -> list[
         q = parsed[0]
         probe = DocumentContext(f"{cell.header}{cell.value_text}{cell.unit}")
         metric, _ = classify(probe, len(cell.header), len(cell.header) + len(q.text), q.kind, [])
-        label_year = re.search(r"((?:19|20)\d{2})", cell.label) or re.search(r"((?:19|20)\d{2})\s*年", cell.header)
+        label_year = re.search(f"({ARABIC_YEAR})", cell.label) or re.search(rf"({ARABIC_YEAR})\s*年", cell.header)
         year = int(label_year.group(1)) if label_year else cell.table_year
         region, partner = attributor.names_in(cell.labels)
         if region is None and partner is None:
             region, partner = attributor.names_in(cell.title)    # the caption names them for the whole table
         elif partner is None:
             partner = attributor.names_in(cell.title)[1]
-        figures.append({
-            "doc_id": None, "year": year or attributor.doc_year,
-            "year_source": "table" if year else "document", "metric": metric,
-            "subject": cell.header or None, "value": q.value, "value_max": None, "unit": q.unit,
-            "value_norm": q.value_norm, "value_max_norm": None, "unit_norm": q.unit_norm, "approx": False,
-            "region": region, "partner": partner, "scope": "program", "conflict": False, "conflict_group": None,
-            "text": cell.value_text, "sentence": ctx.text[cell.line_start:cell.line_end].strip(),
-            "sentence_start": cell.line_start, "char_start": cell.start, "char_end": cell.end,
-            "page": None, "ocr": False,
-        })
+        figures.append(Figure(
+            doc_id=None, year=year or attributor.doc_year,
+            year_source="table" if year else "document", metric=metric,
+            subject=cell.header or None, value=q.value, value_max=None, unit=q.unit,
+            value_norm=q.value_norm, value_max_norm=None, unit_norm=q.unit_norm, approx=False,
+            region=region, partner=partner, scope="program", conflict=False, conflict_group=None,
+            text=cell.value_text, sentence=ctx.text[cell.line_start:cell.line_end].strip(),
+            sentence_start=cell.line_start, char_start=cell.start, char_end=cell.end,
+        ).row())
     return figures

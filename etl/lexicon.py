@@ -120,3 +120,73 @@ def words_regex(words: dict[str, str]) -> str:
 def title_skip_regex() -> re.Pattern:
     """Lines near the top of a document that are never its title nor its head (navigation, bylines)."""
     return re.compile("|".join(f"(?:{p})" for p in _lines("title_skip.txt")))
+
+
+# -- word lists of the stages (lexicons/<stage>_words.yaml) -----------------------------------------------------
+# Each file maps a list's name to its entries, in order (the order of a regex alternation: the first entry
+# that matches at a position wins). An entry is a word, or, in a list read with alternatives(), a small regex
+# (须(?<![急无]须)); a list of relative words may map each word to a number instead (去年: -1).
+
+
+@lru_cache(maxsize=None)
+def word_lists(name: str) -> dict[str, tuple[str, ...] | dict[str, int]]:
+    """The lists of lexicons/<name>, validated: each a non-empty list of distinct, non-empty strings without
+    surrounding spaces, each compiling as a regex (or a mapping of such strings to integers)."""
+    path = LEXICON_DIR / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML (quote an entry holding ?, [, {{ or #): {exc}") from None
+    if not isinstance(data, dict) or not data:
+        raise ValueError(f"{path}: expected a mapping of list names to lists of words")
+    lists: dict = {}
+    for key, entries in data.items():
+        where = f"{path}: list {key!r}"
+        listed = list(entries) if isinstance(entries, (list, dict)) else None
+        if not listed:
+            raise ValueError(f"{where}: expected a non-empty list of words")
+        for word in listed:
+            if not isinstance(word, str) or not word or word != word.strip():
+                raise ValueError(f"{where}: {word!r} is not a word (quote it if YAML reads it as something else)")
+            try:
+                re.compile(word)
+            except re.error as exc:
+                raise ValueError(f"{where}: {word!r} is not a valid regex: {exc}") from None
+        if len(set(listed)) != len(listed):
+            raise ValueError(f"{where}: {sorted(w for w in listed if listed.count(w) > 1)[0]!r} is listed twice")
+        if isinstance(entries, dict):
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in entries.values()):
+                raise ValueError(f"{where}: every word must map to an integer")
+            lists[key] = dict(entries)
+        else:
+            lists[key] = tuple(listed)
+    return lists
+
+
+def _word_list(name: str, key: str):
+    lists = word_lists(name)
+    if key not in lists:
+        raise ValueError(f"{LEXICON_DIR / name}: no list {key!r}")
+    return lists[key]
+
+
+def words(name: str, key: str) -> tuple[str, ...]:
+    """A list of plain words (no regex syntax: each matches itself)."""
+    entries = _word_list(name, key)
+    for word in entries:
+        if re.escape(word).replace("\\ ", " ") != word:          # (a space matches itself)
+            raise ValueError(f"{LEXICON_DIR / name}: list {key!r}: {word!r} holds regex syntax, not a plain word")
+    return tuple(entries)
+
+
+def alternatives(name: str, key: str) -> str:
+    """A list as one regex alternation, entry|entry|… (its entries may be small regexes)."""
+    return "|".join(_word_list(name, key))
+
+
+def word_numbers(name: str, key: str) -> dict[str, int]:
+    """A list of words each mapped to an integer."""
+    entries = _word_list(name, key)
+    if not isinstance(entries, dict):
+        raise ValueError(f"{LEXICON_DIR / name}: list {key!r}: expected word: number lines")
+    return dict(entries)

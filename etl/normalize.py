@@ -6,23 +6,26 @@ import itertools
 import operator
 import re
 import unicodedata
-from re import _constants as _c, _parser
 from collections import Counter
 from functools import lru_cache
 
+from .lexicon import words
 from .paths import LEXICON_DIR
+from .regex_shape import line_end_class
 from .simplified import simplify
 from .tables import _cells, _is_header, is_table_row, separated_lines, unit_header_names
 from .textnorm import FULLWIDTH_TABLE, SPACE_CHARS, SPACE_CLASS, squeeze_spaces, to_halfwidth
+from .years import ARABIC_YEAR
 
 TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』\"'"
 LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、](?!\d)|"
                          r"第[一二三四五六七八九十\d]{1,3}[章节部分篇]|[一二三四五六七八九十]是)")
 RUNNING_TEXT = re.compile(r"[，,。；;、！？]")
-DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万]+[余多]?(?:个|项|家|人|名|所|件|条|种|套|台|亿|万)")
-UNIT_FIGURE = re.compile(r"\d\s*[万亿千百]?\s*(?:元|项|个|家|人|名|%|吨|亩|平方米|件|所|套|台)")
+_WORDS = "normalize_words.yaml"         # lexicons/normalize_words.yaml
+DATE_LINE = re.compile(rf"^(?:{ARABIC_YEAR})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$")
+CN_FIGURE = re.compile(f"[一二两三四五六七八九十百千万]+[余多]?(?:{'|'.join(words(_WORDS, 'caption_figure_classifiers'))})")
+UNIT_FIGURE = re.compile(rf"\d\s*[万亿千百]?\s*(?:{'|'.join(words(_WORDS, 'caption_figure_units'))})")
 # a page number left inside a line by the PDF extraction: "…新上项目 ·56· 122项", "… — 12 — …"
 # (`\s[·•]…[·•]\s|\s[—–]…[—–]\s` with the shared leading \s factored out and spelt as a literal class)
 INLINE_PAGE_NUMBER = re.compile(rf"[{SPACE_CLASS}](?:[·•]\s?\d{{1,4}}\s?[·•]|[—–]\s\d{{1,4}}\s[—–])\s")
@@ -208,77 +211,11 @@ _NOTABLE_LAST = _DIGIT_END | _SENTENCE_END | _CLOSERS | frozenset("日》）)")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # isascii() and isalpha()
 
 
-def _last_chars(items) -> tuple[list[str] | None, bool]:
-    """The characters a match of the parsed regex `items` can end with, as pieces of a regex character class
-    (None: it cannot be told), and whether it can match the empty string."""
-    pieces: list[str] = []
-    for op, av in reversed(list(items)):
-        if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
-            continue                          # consumes no character
-        if op is _c.LITERAL:
-            return pieces + [re.escape(chr(av))], False
-        if op is _c.IN:
-            for item_op, item_av in av:
-                if item_op is _c.LITERAL:
-                    pieces.append(re.escape(chr(item_av)))
-                elif item_op is _c.RANGE:
-                    pieces.append(f"{re.escape(chr(item_av[0]))}-{re.escape(chr(item_av[1]))}")
-                elif item_op is _c.CATEGORY and item_av in (_c.CATEGORY_DIGIT, _c.CATEGORY_SPACE):
-                    pieces.append(r"\d" if item_av is _c.CATEGORY_DIGIT else r"\s")
-                else:
-                    return None, False        # a negated class, \w …
-            return pieces, False
-        if op is _c.SUBPATTERN:
-            if av[1] or av[2]:
-                return None, False            # (?i:…) and the like
-            sub, nullable = _last_chars(av[3])
-        elif op is _c.BRANCH:
-            subs = [_last_chars(alternative) for alternative in av[1]]
-            if any(sub is None for sub, _ in subs):
-                return None, False
-            sub, nullable = [piece for sub, _ in subs for piece in sub], any(n for _, n in subs)
-        elif op is _c.MAX_REPEAT or op is _c.MIN_REPEAT or op is _c.POSSESSIVE_REPEAT:
-            sub, nullable = _last_chars(av[2])
-            nullable = nullable or av[0] == 0
-        else:
-            return None, False                # ., back references …
-        if sub is None:
-            return None, False
-        pieces += sub
-        if not nullable:
-            return pieces, False
-    return pieces, True
-
-
-def _line_end_chars(items) -> list[str] | None:
-    """The characters a non-empty string that `items` matches from its start (re.match) ends with, when every
-    match must end at $ (else None). What comes before the last item does not matter."""
-    items = list(items)
-    if not items:
-        return None
-    op, av = items[-1]
-    if op is _c.AT and av in (_c.AT_END, _c.AT_END_STRING):
-        return _last_chars(items[:-1])[0]     # an empty match would need an empty string
-    if op is _c.SUBPATTERN and not (av[1] or av[2]):
-        return _line_end_chars(av[3])
-    if op is _c.BRANCH:
-        ends = [_line_end_chars(alternative) for alternative in av[1]]
-        return None if any(end is None for end in ends) else [piece for end in ends for piece in end]
-    return None
-
-
 @lru_cache(maxsize=None)
 def _furniture_end() -> re.Pattern | None:
-    """A furniture line (the patterns all end with $) can only end with one of a few characters: the regex
-    class of them, worked out from the parsed patterns, or None when that cannot be told."""
-    try:
-        parsed = _parser.parse(_furniture().pattern)
-        if parsed.state.flags & re.IGNORECASE:
-            return None
-        pieces = _line_end_chars(parsed.data)
-    except Exception:  # noqa: BLE001 - re's private parser changed shape: test every short line, as without it
-        return None
-    return re.compile("[" + "".join(pieces) + "]") if pieces else None
+    """A furniture line (the patterns all end with $) can only end with one of a few characters: their class,
+    worked out from the parsed patterns (etl/regex_shape.py), or None when that cannot be told."""
+    return line_end_class(_furniture())
 
 
 def _dropped(counts: Counter) -> set[str]:

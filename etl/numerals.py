@@ -18,6 +18,8 @@ HEDGES = "余多"
 VAGUE = "几数"           # an approximate digit: 十几, 二十几万, 几十, 数百万 (read as the multipliers alone, approx)
 
 _CN = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
+CN_NUMERAL = _CN                  # every Chinese numeral character
+NOT_CN_NUMERAL = re.compile(f"[^{_CN}]")
 _MULTIPLIERS = "".join(SMALL) + "".join(LARGE)
 ARABIC = r"\d{1,3}(?:[,，]\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?"
 # A maximal numeral: numbers and multipliers, hedges only where a multiplier or the end follows.

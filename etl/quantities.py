@@ -3,30 +3,22 @@ the number-shaped things that are not quantities (dates, document numbers, ordin
 from __future__ import annotations
 
 import re
-try:
-    from re import _parser as _sre_parse
-except ImportError:                                  # Python < 3.11
-    import sre_parse as _sre_parse
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from operator import attrgetter
 
 from . import quantity_links
-from .lexicon import _lines, load_units, nonfigure_patterns, numeral_words, words_regex
-from .numerals import CN_DIGITS, LARGE, NUMERAL, NUMERAL_GOES_ON, SMALL, VAGUE, evaluate, numeral_pattern
+from .charclass import digit_class
+from .hedges import HEDGE_LAST, POST_APPROX, VAGUE_BEFORE, hedge_before
+from .mask import blocked_mask
+from .numerals import CN_DIGITS, CN_NUMERAL, NOT_CN_NUMERAL, NUMERAL, NUMERAL_GOES_ON, SMALL, evaluate, numeral_pattern
 from .simplified import to_simplified
-from .textnorm import SPACE_CHARS, clean_with_offsets
+from .textnorm import clean_with_offsets
+from .units import unit_norms, unit_regex
 
-PRE_CAP = ("最高不超过", "不得超过", "不超过", "不高于", "不多于", "最高", "最多", "上限为", "上限", "限报", "限")
-PRE_FLOOR = ("不少于", "不低于", "至少", "最低", "最少")
-PRE_APPROX = ("将近", "接近", "近乎", "几乎", "大约", "约为", "超过", "突破", "多达", "不到", "不足", "达近", "近",
-              "约", "逾", "超", "或", "破")
-POST_APPROX = ("以上", "左右", "上下", "多", "余", "许")
 RANGE_LINK = re.compile(r"\s*(?:~|～|--?|——?|–|－|至|到)\s*")
-VAGUE_BEFORE = "几数若"
-_CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL) + "".join(LARGE)
 PERCENT_WORD = re.compile(rf"(百|千|万)分之((?:\d{{1,3}}(?:[,，]\d{{3}})+(?:\.\d{{1,6}})?|\d{{1,6}}(?:\.\d{{1,6}})?)|"
-                          rf"[{_CN_NUMERAL}点]{{1,16}})")
+                          rf"[{CN_NUMERAL}点]{{1,16}})")
 PER_PART = {"百": (1.0, "%"), "千": (0.1, "‰"), "万": (0.01, "‱")}
 
 
@@ -72,528 +64,10 @@ def _tidy_fraction(x: float) -> float:
     return float(f"{x:.15g}")
 
 
-@lru_cache(maxsize=None)
-def _unit_regex() -> re.Pattern:
-    """The longest unit at a position, as a trie (one test per character instead of one per unit)."""
-    return re.compile(words_regex(_unit_conditions()))
-
-
-@lru_cache(maxsize=None)
-def _unit_conditions() -> dict[str, str]:
-    """unit -> the lookahead its end needs: a unit is not read where it starts a longer word of
-    lexicons/not_units.txt (50万 个旧市, 千人口托位数)."""
-    units = load_units()
-    after: dict[str, list[str]] = {unit: [] for unit in units}
-    for word in _lines("not_units.txt"):
-        unit = max((u for u in units if word.startswith(u) and len(u) < len(word)), key=len, default=None)
-        if unit is None:
-            raise ValueError(f"not_units.txt: {word!r} starts with no unit of units.csv")
-        after[unit].append(re.escape(word[len(unit):]))
-    return {unit: f"(?!{'|'.join(tails)})" if tails else "" for unit, tails in after.items()}
-
-
-@lru_cache(maxsize=None)
-def _unit_norms() -> dict[str, tuple[float, str, str]]:
-    """unit -> (factor, unit_norm, kind)."""
-    return {unit: (info["factor"], info["unit_norm"], info["kind"]) for unit, info in load_units().items()}
-
-
-@lru_cache(maxsize=None)
-def _numeral_word_regex() -> re.Pattern:
-    """The longest numeral word at a position, written as a trie (一(?:些|般|…)…): a plain alternation of
-    150 words tries every word at every numeral character."""
-    return re.compile(words_regex(dict.fromkeys(numeral_words(), "")))
-
-
-def blocked_mask(text: str) -> bytearray:
-    """1 where a character belongs to a non-figure span (date, document number, ordinal …) or a numeral word."""
-    mask = bytearray(len(text))
-    scanner = _mask_scanner()
-    spans = scanner.spans(text)
-    for found in spans[:-1]:                          # the nonfigures.yaml patterns
-        for s, e in found:
-            mask[s:e] = b"\x01" * (e - s)
-    for s, e in spans[-1]:                            # the numeral words
-        if s and (text[s - 1].isdigit() or text[s - 1] in _CN_NUMERAL or text[s - 1] in VAGUE):
-            continue                      # 3万一千, 几千万: the numeral goes on, it is not the word 万一
-        if text[e - 1] == "点" and text[e:e + 1] in CN_DIGITS:
-            continue                      # 一点二万人: a decimal point, not the word 一点
-        if _all_numeral(text, s, e) and _unit_at(text, e):
-            continue                      # 近千万元: 千万 with a unit is a number, not the adverb
-        mask[s:e] = b"\x01" * (e - s)
-    return mask
-
-
-_NOT_NUMERAL = re.compile(f"[^{_CN_NUMERAL}]")
-
-
-def _all_numeral(text: str, start: int, end: int) -> bool:
-    return _NOT_NUMERAL.search(text, start, end) is None
-
-
-@lru_cache(maxsize=None)
-def _mask_scanner() -> "UnionScan":
-    patterns = [pattern for _, pattern in nonfigure_patterns()] + [_numeral_word_regex()]
-    try:
-        return UnionScan(patterns)
-    except Exception:  # noqa: BLE001 - re's private parser (read by UnionScan) changed shape: same spans, slower
-        return UnionScan(patterns, combine=False)
-
-
-class UnionScan:
-    r"""The finditer spans of many patterns, found in one pass of the regex engine instead of one pass each.
-
-    Scanning the text is what costs (a character-class test at every position, ~30 times over); the matches
-    are rare. So the first character every match of a pattern can start with is worked out from its parsed
-    form, and one combined regex visits only characters that can start some match. There, for each pattern
-    that can start with that character, a lookahead `(?=(P))` captures exactly what P.match would find. A
-    capture is kept when it starts at or after the end of the pattern's last kept one — which is what
-    finditer does — so spans() equals [[m.span() for m in p.finditer(text)] for p in patterns].
-
-    What a visit costs is the gate that tests whether any of those patterns matches there, so the gate
-    shares the patterns' common leading items (`\d(?<!\d.)`, `(?:19|20)` …): a digit inside a number fails
-    once, not once per pattern. Before the gate, one class test of the next character: the characters that can
-    come second in a match of the class's patterns (most visits end there: the 5 of 5项, the 一 of 统一). A
-    multiline `^` pattern is visited at each newline (and tried at 0), not at
-    every character its first item allows. Patterns this cannot handle (one that can match the empty
-    string, has capturing groups, ignores case, or starts with a negated or unusual class) are simply run
-    with finditer.
-    """
-
-    _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}   # disjoint, so dispatch stays exact
-
-    def __init__(self, patterns: list[re.Pattern], combine: bool = True):
-        self.patterns = patterns
-        firsts: dict[int, tuple[set[str], set[str]]] = {}
-        self.line_start: list[int] = []
-        for i, pattern in enumerate(patterns if combine else []):
-            try:
-                firsts[i] = self._first_chars(pattern)
-            except _LineStart:
-                firsts[i] = ({"\n"}, set())
-                self.line_start.append(i)
-            except _Unsupported:
-                pass
-        self.plain = [i for i in range(len(patterns)) if i not in firsts]
-        self.regex, self.members = self._combine(firsts) if firsts else (None, {})
-
-    # -- which characters can start a match ---------------------------------------------------------------
-    @classmethod
-    def _first_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
-        if pattern.groups or pattern.flags & re.IGNORECASE:
-            raise _Unsupported
-        items = _sre_parse.parse(pattern.pattern, pattern.flags).data
-        if pattern.flags & re.MULTILINE and items and (str(items[0][0]), str(items[0][1])) == ("AT", "AT_BEGINNING"):
-            raise _LineStart                         # (?m)^…: starts only at 0 and after a newline
-        chars, cats, nullable = cls._first_of(items)
-        if nullable:
-            raise _Unsupported                       # can match the empty string: finditer rules differ
-        return chars, cats
-
-    @classmethod
-    def _first_of(cls, items) -> tuple[set[str], set[str], bool]:
-        """(characters, categories, can be empty) for the first consumed character of a sequence."""
-        chars: set[str] = set()
-        cats: set[str] = set()
-        for op, av in items:
-            name = str(op)
-            if name == "LITERAL":
-                chars.add(chr(av))
-                return chars, cats, False
-            if name == "IN":
-                in_chars, in_cats = cls._class_set(av)
-                return chars | in_chars, cats | in_cats, False
-            if name in ("AT", "ASSERT", "ASSERT_NOT"):
-                continue                             # zero-width: the first character is consumed later
-            if name == "SUBPATTERN":
-                group, add_flags, _, sub = av
-                if add_flags & re.IGNORECASE:
-                    raise _Unsupported
-                parts = [sub]
-            elif name == "ATOMIC_GROUP":
-                parts = [av]
-            elif name == "BRANCH":
-                parts = av[1]
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                if av[1] == 0:
-                    continue
-                parts = [av[2]]
-                if av[0] == 0:
-                    parts.append([])                 # may be skipped: what follows can come first
-            else:
-                raise _Unsupported                   # ANY, NOT_LITERAL, group references …
-            nullable = False
-            for part in parts:
-                c, k, n = cls._first_of(part)
-                chars |= c
-                cats |= k
-                nullable |= n
-            if not nullable:
-                return chars, cats, False
-        return chars, cats, True
-
-    @classmethod
-    def _class_set(cls, av) -> tuple[set[str], set[str]]:
-        """The characters and categories of a parsed character class."""
-        chars: set[str] = set()
-        cats: set[str] = set()
-        for item, arg in av:
-            if str(item) == "LITERAL":
-                chars.add(chr(arg))
-            elif str(item) == "RANGE" and arg[1] - arg[0] < 1024:
-                chars.update(map(chr, range(arg[0], arg[1] + 1)))
-            elif str(item) == "CATEGORY" and str(arg) in cls._CATEGORIES:
-                cats.add(str(arg))
-            else:
-                raise _Unsupported                   # NEGATE, wide ranges, other categories
-        return chars, cats
-
-    # -- which characters can come second -----------------------------------------------------------------
-    @classmethod
-    def _second_chars(cls, pattern: re.Pattern) -> tuple[set[str], set[str]]:
-        """The characters that can be the second of a match (as _first_chars: characters, categories); raises
-        _Unsupported when that cannot be told or a match can be one character long. The sets err on the large
-        side: a position whose next character is not among them starts no match."""
-        _, nullable, second, one = cls._shape(_sre_parse.parse(pattern.pattern, pattern.flags).data)
-        if nullable or one:
-            raise _Unsupported                       # a match of one character (or none) has no second
-        return second
-
-    @classmethod
-    def _shape(cls, items) -> tuple[tuple[set[str], set[str]], bool, tuple[set[str], set[str]], bool]:
-        """(first characters, can be empty, second characters, can be one character long) of a sequence."""
-        none: tuple[set[str], set[str]] = (set(), set())
-        first, second = none, none
-        nullable, one = True, False                  # so far: the empty sequence
-        for op, av in items:
-            if not nullable and not one:
-                break                                # two characters in: what follows is third or later
-            name = str(op)
-            if name in ("AT", "ASSERT", "ASSERT_NOT"):
-                continue                             # zero-width
-            if name == "LITERAL":
-                item = (({chr(av)}, set()), False, none, True)
-            elif name == "IN":
-                item = (cls._class_set(av), False, none, True)
-            elif name == "SUBPATTERN":
-                if av[1] & re.IGNORECASE:
-                    raise _Unsupported
-                item = cls._shape(av[3])
-            elif name == "ATOMIC_GROUP":
-                item = cls._shape(av)
-            elif name == "BRANCH":
-                parts = [cls._shape(part) for part in av[1]]
-                item = (_union(p[0] for p in parts), any(p[1] for p in parts), _union(p[2] for p in parts),
-                        any(p[3] for p in parts))
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                low, high, sub = av
-                if high == 0:
-                    continue
-                f, n, sec, o = cls._shape(sub)
-                # two repetitions of one character each: the first of the sub-pattern comes second
-                item = (f, n or low == 0, _union([sec, f]) if o and high > 1 else sec, o)
-            else:
-                raise _Unsupported                   # ANY, NOT_LITERAL, group references …
-            f, n, sec, o = item
-            # the sequence so far, then this item: after one character, the item's first comes second; after
-            # none, its own second does
-            second = _union([second] + ([f] if one else []) + ([sec] if nullable else []))
-            one = (one and n) or (nullable and o)
-            if nullable:
-                first = _union([first, f])
-            nullable = nullable and n
-        return first, nullable, second, one
-
-    # -- one regex for all ------------------------------------------------------------------------------------
-    def _combine(self, firsts: dict[int, tuple[set[str], set[str]]]) -> tuple[re.Pattern, dict]:
-        category_re = {name: re.compile(f"[{cls}]") for name, cls in self._CATEGORIES.items()}
-
-        def starters(ch: str) -> tuple[int, ...]:
-            return tuple(i for i, (chars, cats) in firsts.items()
-                         if ch in chars or any(category_re[c].match(ch) for c in cats))
-
-        # dispatch classes, tried in order: explicit characters (grouped by which patterns they start),
-        # then the categories; the first class holding a character lists every pattern that can start there.
-        # Digits are the commonest starters: their classes go first, `\d` right after the explicit digits.
-        by_members: dict[tuple[int, ...], list[str]] = {}
-        for ch in sorted(set().union(*(chars for chars, _ in firsts.values()))):
-            by_members.setdefault(starters(ch), []).append(ch)
-        digit_first = sorted(by_members.items(), key=lambda kv: not any(category_re["CATEGORY_DIGIT"].match(ch)
-                                                                         for ch in kv[1]))
-        classes = [("".join(map(re.escape, chs)), members) for members, chs in digit_first]
-        n_digit_classes = sum(1 for _, chs in digit_first if any(category_re["CATEGORY_DIGIT"].match(ch)
-                                                                 for ch in chs))
-        explicit = set().union(*(chars for chars, _ in firsts.values()))
-        for name, cls in self._CATEGORIES.items():
-            members = tuple(i for i, (_, cats) in firsts.items() if name in cats)
-            if members:
-                if name == "CATEGORY_DIGIT":
-                    # `\d` spelled out: the engine tests an explicit class with a table lookup, `\d` with a
-                    # Unicode database call at every character of the text. Digits of an earlier class never
-                    # reach this one, so they are left out.
-                    cls = _digit_class(explicit)
-                classes.insert(n_digit_classes if name == "CATEGORY_DIGIT" else len(classes), (cls, members))
-        body_of = {i: self._embeddable(self.patterns[i]) for i in firsts}
-        lead = {i: r"\n" if i in self.line_start else "" for i in firsts}   # (?m)^…: the match follows the newline
-        alternatives, members_of = [], {}
-        for a, (cls, members) in enumerate(classes):
-            gate = _shared_prefix_regex([seq for i in members for seq in _gate_sequences(lead[i] + body_of[i])])
-            captures = "".join(f"(?:(?={lead[i]}(?P<p{a}_{i}>{body_of[i]}))|)" for i in members)
-            after = self._after_class(members)
-            after = f"(?=[{after}])" if after else ""
-            alternatives.append(rf"[{cls}]{after}(?<=(?:(?={gate})(?P<end{a}>){captures}|)[\s\S])")
-            # the match's lastindex is the last group closed: its class's end group when no capture was made,
-            # else the class's last capture made; only the captures up to that one can hold a span
-            pairs = [(f"p{a}_{i}", i) for i in members]
-            members_of[f"end{a}"] = []
-            members_of.update((group, pairs[:k + 1]) for k, (group, _) in enumerate(pairs))
-        # a visited character takes the first class holding it, gate passed or not: when the gate fails,
-        # trying the remaining classes only to find the character in none of them costs more than the gate.
-        # Then the match needs some end group set. (When the next character fails the class's test, the
-        # remaining classes are tried: one test each, which costs less than the end-group tests after.)
-        union = "".join(cls for cls, _ in classes)
-        some_end = "(?!)"
-        for a in reversed(range(len(classes))):
-            some_end = f"(?(end{a})|{some_end})"
-        regex = re.compile(f"[{union}](?<={'|'.join(alternatives)}){some_end}")
-        members = {regex.groupindex[last]: tuple((regex.groupindex[g], i) for g, i in pairs)
-                   for last, pairs in members_of.items()}
-        return regex, members
-
-    def _after_class(self, members: tuple[int, ...]) -> str | None:
-        """A class body holding every character that can follow a visited one in a match of these patterns (for a
-        (?m)^ pattern, visited at the newline before it, its first), or None: most visits fail on that one test
-        instead of the gate's branches."""
-        sets = []
-        for i in members:
-            try:
-                if i in self.line_start:
-                    pattern = self.patterns[i]
-                    first, nullable, _, _ = self._shape(_sre_parse.parse(pattern.pattern, pattern.flags).data)
-                    if nullable:
-                        return None
-                    sets.append(first)
-                else:
-                    sets.append(self._second_chars(self.patterns[i]))
-            except _Unsupported:
-                return None
-        chars, cats = _union(sets)
-        if "CATEGORY_SPACE" in cats:
-            chars |= set(SPACE_CHARS)
-        # `\d` spelt out as dispatch does: a few characters more let a few more visits go on to the gate
-        return _class_body(chars) + (_digit_class(set()) if "CATEGORY_DIGIT" in cats else "")
-
-    @staticmethod
-    def _embeddable(pattern: re.Pattern) -> str:
-        """The pattern's text with its global inline flags ((?m) …) turned into a scoped group."""
-        text = pattern.pattern
-        while (m := re.match(r"\(\?[aiLmsux]+\)", text)):
-            text = text[m.end():]
-        flags = "".join(letter for flag, letter in ((re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"),
-                                                    (re.ASCII, "a")) if pattern.flags & flag)
-        return f"(?{flags}:{text})" if flags else text
-
-    def spans(self, text: str) -> list[list[tuple[int, int]]]:
-        """For each pattern, the spans of pattern.finditer(text)."""
-        out: list[list[tuple[int, int]]] = [[] for _ in self.patterns]
-        if self.regex is not None:
-            ends = [0] * len(self.patterns)
-            for i in self.line_start:                # the one start a newline does not announce
-                if (m := self.patterns[i].match(text)):
-                    out[i].append(m.span())
-                    ends[i] = m.end()
-            members = self.members
-            for m in self.regex.finditer(text):
-                span = m.span
-                for group, i in members[m.lastindex]:
-                    s, e = span(group)
-                    if s >= ends[i]:                 # unmatched groups are (-1, -1)
-                        out[i].append((s, e))
-                        ends[i] = e
-        for i in self.plain:
-            out[i] = [m.span() for m in self.patterns[i].finditer(text)]
-        return out
-
-
-@lru_cache(maxsize=None)
-def _decimal_digits() -> str:
-    r"""Every character `\d` matches: the Unicode decimal digits (0-9, ０-９, ٠-٩ …)."""
-    # Unicode encodes decimal digits only as runs of ten consecutive code points valued 0 to 9 (The Unicode
-    # Standard, 4.6 Numeric Value), so every tenth code point meets each run once, and its value locates the run:
-    # 111k characters tested instead of 1.1M.
-    probe = "".join(map(chr, range(0, 0x110000, 10)))
-    digits = []
-    for m in re.finditer(r"\d", probe):
-        zero = ord(m.group()) - int(m.group())          # int() reads any decimal digit
-        digits.append("".join(map(chr, range(zero, zero + 10))))
-    digits = "".join(digits)
-    if not re.fullmatch(r"\d*", digits):                 # not runs of ten after all: test every code point
-        digits = "".join(re.findall(r"\d", "".join(map(chr, range(0x110000)))))
-    return digits
-
-
-def _digit_class(taken: set[str]) -> str:
-    """The body of a class matching every decimal digit not in taken, for dispatch: the digits outside the
-    Basic Multilingual Plane are written as one range from the first to the last (one test, where each run of
-    ten would be a test of its own for every character of the text). The other characters of that range start
-    no pattern, so a visit there finds nothing, exactly as no visit; unless one of them is taken."""
-    digits = set(_decimal_digits()) - taken
-    astral = [d for d in digits if d > "\uffff"]
-    if not astral or any(ch >= min(astral) for ch in taken):
-        return _class_body(digits)
-    low, high = min(astral), max(astral)
-    return _class_body(digits - set(astral)) + f"{re.escape(low)}-{re.escape(high)}"
-
-
-def _class_body(chars: set[str]) -> str:
-    """A character class body (no brackets) matching exactly the characters, consecutive ones as ranges."""
-    codes, parts, i = sorted(map(ord, chars)), [], 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        low, high = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
-        parts.append(low if i == j else f"{low}{high}" if j == i + 1 else f"{low}-{high}")
-        i = j + 1
-    return "".join(parts)
-
-
-def _gate_sequences(pattern: str) -> list[list[str]]:
-    r"""The pattern as alternatives, each a list of the texts of its top-level items (`\d`, `(?<!\d.)`,
-    `\s*`, `[年月]` …): it matches where one of the sequences does. An alternative that does not split into
-    items parsing the same as it stays one item."""
-    alternatives, items, i, n = [], [], 0, len(pattern)
-    while i < n:
-        start, ch = i, pattern[i]
-        if ch == "|":
-            alternatives.append(items)
-            items, i = [], i + 1
-            continue
-        if ch == "\\":
-            i += 6 if pattern.startswith("u", i + 1) else 2
-        elif ch == "[":
-            i = _class_end(pattern, i)
-        elif ch == "(":
-            depth = 0
-            while i < n:
-                c = pattern[i]
-                if c == "\\":
-                    i += 1
-                elif c == "[":
-                    i = _class_end(pattern, i) - 1
-                elif c == "(":
-                    depth += 1
-                elif c == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                i += 1
-            i += 1
-        else:
-            i += 1
-        if (q := _QUANTIFIER.match(pattern, i)):
-            i = q.end()
-        items.append(pattern[start:i])
-    alternatives.append(items)
-    if "|".join("".join(items) for items in alternatives) != pattern:
-        return [[pattern]]
-    return [items if _parses_as(items) else ["".join(items)] for items in alternatives]
-
-
-_QUANTIFIER = re.compile(r"(?:[*+?]|\{\d*(?:,\d*)?\})[?+]?")
-
-
-def _class_end(pattern: str, i: int) -> int:
-    """The index after the character class that opens at pattern[i]."""
-    i += 1
-    if pattern.startswith("^", i):
-        i += 1
-    if pattern.startswith("]", i):
-        i += 1
-    while i < len(pattern) and pattern[i] != "]":
-        i += 2 if pattern[i] == "\\" else 1
-    return i + 1
-
-
-def _parses_as(items: list[str]) -> bool:
-    """Whether the texts, each parsed alone, give what their concatenation parses to (a check that the
-    split cut at item boundaries)."""
-    try:
-        parsed = [repr(x) for text in items for x in _sre_parse.parse(text).data]
-        whole = [repr(x) for x in _sre_parse.parse("".join(items)).data]
-    except re.error:
-        return False
-    return parsed == whole
-
-
-def _shared_prefix_regex(sequences: list[list[str]]) -> str:
-    """A regex that matches where any of the item sequences matches, with common leading items written once.
-    Only whether it matches counts (it is a gate), so a sequence that ends cuts off the longer ones."""
-    if any(not seq for seq in sequences):
-        return ""
-    heads: dict[str, list[list[str]]] = {}
-    for seq in sequences:
-        heads.setdefault(seq[0], []).append(seq[1:])
-    alternatives = [head + _shared_prefix_regex(tails) for head, tails in heads.items()]
-    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-
-def _union(sets) -> tuple[set[str], set[str]]:
-    """The union of (characters, categories) pairs."""
-    chars: set[str] = set()
-    cats: set[str] = set()
-    for c, k in sets:
-        chars |= c
-        cats |= k
-    return chars, cats
-
-
-class _LineStart(Exception):
-    """A (?m)^ pattern: UnionScan visits it at newlines."""
-
-
-class _Unsupported(Exception):
-    """A pattern UnionScan leaves to plain finditer."""
-
-
-_HEDGE_RES = [(re.compile("(?:" + "|".join(map(re.escape, words)) + ")$"), kind)
-              for words, kind in ((PRE_CAP, "cap"), (PRE_FLOOR, "floor"), (PRE_APPROX, "approx"))]
-
-
-_HEDGE_LAST = frozenset(w[-1] for w in PRE_CAP + PRE_FLOOR + PRE_APPROX)
-
-
-def _hedge_before(text: str, start: int) -> str | None:
-    last = text[start - 1] if start else ""
-    if last not in _HEDGE_LAST and (last != "\n" or start < 2 or text[start - 2] not in _HEDGE_LAST):
-        return None                       # no hedge word ends here (`$` also matches before a final newline)
-    head = text[max(0, start - 6):start]
-    for pattern, kind in _HEDGE_RES:
-        m = pattern.search(head)
-        if m:
-            if m.group() in ("或", "超") and head[-2:-1] in ("无", "不", "局", "权"):
-                continue
-            if _not_hedge().search(head):
-                continue                  # 权限, 期限: the word ends with a hedge's character
-            return kind
-    return None
-
-
-@lru_cache(maxsize=None)
-def _not_hedge() -> re.Pattern:
-    """Words ending like a hedge that are not one (lexicons/not_hedges.txt: 权限, 期限, 超限 …), at the end."""
-    return re.compile("(?:" + "|".join(map(re.escape, _lines("not_hedges.txt"))) + ")$")
-
-
 def _any_set(flags: bytearray, start: int, end: int) -> bool:
     """any(flags[start:end]) without copying the slice."""
     end = min(end, len(flags))
     return end > start and flags.count(0, start, end) != end - start
-
-
-def _unit_at(text: str, pos: int) -> str | None:
-    m = _unit_regex().match(text, pos)
-    return m.group() if m else None
 
 
 def _numeral_kind(num) -> str:
@@ -616,7 +90,7 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         start, sign = m.start(), 1.0
         if start and text[start - 1] == "负":
             start, sign = start - 1, -1.0            # 负百分之五
-        qualifier = _hedge_before(text, start)
+        qualifier = hedge_before(text, start)
         found.append(Quantity(tidy(sign * num.value), None, unit, tidy(sign * num.value * per), None, "%",
                               num.approx or qualifier == "approx", start, m.end(), text[start:m.end()], "percent",
                               qualifier, _numeral_kind(num)))
@@ -629,7 +103,7 @@ def _special_forms(text: str, mask: bytearray) -> list[Quantity]:
         found.append(_fraction(num.value, den.value, m, text, "chinese"))
     for yuan, start, end, approx in quantity_links.small_money(text, [(q.start, q.end) for q in found]):
         if not mask[start]:
-            qualifier = _hedge_before(text, start)
+            qualifier = hedge_before(text, start)
             found.append(Quantity(tidy(yuan), None, "元", tidy(yuan * 0.0001), None, "万元", approx or qualifier == "approx",
                                   start, end, text[start:end], "money", qualifier, "mixed"))
     for m in _slash_fractions(text):
@@ -647,8 +121,8 @@ def _cn_fraction() -> re.Pattern:
     the class lets through), so re skips to where a match can start instead of trying a match at every character
     of the text. Bounded runs: an unbounded [..]+ before 分之 would retry every start inside a long digit run
     (quadratic)."""
-    return re.compile(rf"([{_CN_NUMERAL}{_digit_class(set())}](?:(?<=[{_CN_NUMERAL}])[{_CN_NUMERAL}]{{0,7}}|"
-                      rf"(?<=\d)\d{{0,5}}))分之([{_CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
+    return re.compile(rf"([{CN_NUMERAL}{digit_class()}](?:(?<=[{CN_NUMERAL}])[{CN_NUMERAL}]{{0,7}}|"
+                      rf"(?<=\d)\d{{0,5}}))分之([{CN_NUMERAL}]{{1,8}}|\d{{1,6}})")
 
 
 FRACTION = re.compile(r"(\d(?<![\d/.].)\d{0,2})\s*/\s*(\d{1,4})(?![\d/])")
@@ -674,7 +148,7 @@ def _slash_fractions(text: str):
 
 def _fraction(numerator: float, denominator: float, m: re.Match, text: str, numeral: str) -> Quantity:
     ratio = numerator / denominator
-    qualifier = _hedge_before(text, m.start())
+    qualifier = hedge_before(text, m.start())
     approx = qualifier == "approx" or text.startswith(("以上", "左右", "上下", "多"), m.end())   # 1/10以上
     return Quantity(round(ratio, 4), None, "", round(100 * ratio, 2), None, "%", approx, m.start(),
                     m.end(), m.group(), "fraction", qualifier, numeral)
@@ -691,7 +165,7 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
     for q in found:
         blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
     count = blocked.count
-    unit_match, unit_norms, after_match = _unit_regex().match, _unit_norms(), _after_numeral().match
+    unit_match, norms, after_match = unit_regex().match, unit_norms(), _after_numeral().match
     numeral_re = _scan_numeral()
     for m in numeral_re.finditer(text):
         s, e = m.span()
@@ -701,14 +175,14 @@ def scan(text: str, mask: bytearray | None = None) -> list[Quantity]:
             unit = unit_match(text, e - 1)            # 1亿千瓦, 2万千瓦时: 千 opens the unit
             if unit is not None and len(unit.group()) > 1:
                 m = numeral_re.match(text, s, e - 1) or m
-        q = _quantity(text, m, mask, unit_match, unit_norms, after_match)
+        q = _quantity(text, m, mask, unit_match, norms, after_match)
         if q is not None:
             if q.unit is not None and text[q.end:q.end + 1] in quantity_links.TAIL_START:
-                q = quantity_links.unit_tail(text, q, unit_norms)
+                q = quantity_links.unit_tail(text, q, norms)
             blocked[q.start:q.end] = b"\x01" * (q.end - q.start)
             found.append(q)
     found.sort(key=attrgetter("start"))
-    return quantity_links.link(text, found, unit_norms)
+    return quantity_links.link(text, found, norms)
 
 
 @lru_cache(maxsize=None)
@@ -719,18 +193,18 @@ def _scan_numeral() -> re.Pattern:
     character either way. Characters that may stand alone as a number (none, with today's grammar) keep
     every match."""
     never = _LONE_NEVER_BARE[False] & _LONE_NEVER_BARE[True]
-    may_stand = "".join(ch for ch in _CN_NUMERAL if ch not in never)
-    lone = f"(?={NUMERAL_GOES_ON}|{RANGE_LINK.pattern}|{_unit_regex().pattern})"
+    may_stand = "".join(ch for ch in CN_NUMERAL if ch not in never)
+    lone = f"(?={NUMERAL_GOES_ON}|{RANGE_LINK.pattern}|{unit_regex().pattern})"
     if may_stand:
         lone = f"(?<=[{may_stand}])|{lone}"
-    return re.compile(numeral_pattern(lone, first=_digit_class(set())))
+    return re.compile(numeral_pattern(lone, first=digit_class()))
 
 
 @lru_cache(maxsize=None)
 def _after_numeral() -> re.Pattern:
     """A range link (group `link`, tried first, as _quantity does) or else the longest unit: one regex call
     where there would be two."""
-    return re.compile(f"(?P<link>{RANGE_LINK.pattern})|{_unit_regex().pattern}")
+    return re.compile(f"(?P<link>{RANGE_LINK.pattern})|{unit_regex().pattern}")
 
 
 def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, after_match) -> Quantity | None:
@@ -744,7 +218,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
     unit = after_match(text, e)
     if unit and unit.lastgroup == "link":
         return _general_quantity(text, m, mask, unit_match, unit_norms, after_match)
-    hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
+    hedge = hedge_before(text, s) if before in HEDGE_LAST or before == "\n" else None
     sign = 1.0
     if before in ("负", "−") or (before in "-－" and (s < 2 or not _before_minus_is_term(text[s - 2]))):
         sign, s = -1.0, s - 1
@@ -760,7 +234,7 @@ def _quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms, a
         end += len(unit_base)
         if text.startswith(POST_APPROX, end) and not text.startswith("多万", end):
             approx = True
-    qualifier = hedge if s == m.start() else _hedge_before(text, s)
+    qualifier = hedge if s == m.start() else hedge_before(text, s)
     if qualifier == "approx":
         approx = True
     return Quantity(value, None, unit_text, value_norm, None, unit_norm, approx, s, end, text[s:end], kind, qualifier,
@@ -782,7 +256,7 @@ def _adjacent_digits(text: str, m: re.Match, unit_base: str | None) -> Quantity 
     low, high = evaluate(pair.group(1) + pair.group(3)), evaluate(pair.group(2) + pair.group(3))
     if low is None or high is None:
         return None
-    factor, unit_norm, kind = _unit_norms()[unit_base]
+    factor, unit_norm, kind = unit_norms()[unit_base]
     end = m.end() + len(unit_base)
     return Quantity(tidy(low.written), tidy(high.written), low.scale_text + unit_base, tidy(low.value * factor),
                     None if high is None else tidy(high.value * factor), unit_norm, True, m.start(), end,
@@ -807,7 +281,7 @@ def _reading(numeral: str, hedged: bool, after_shang_cheng: bool, sign: float, u
             return None
         unit_text, written, value_norm, unit_norm, kind = None, num.value, num.value, None, None
     else:
-        factor, unit_norm, kind = _unit_norms()[unit_base]
+        factor, unit_norm, kind = unit_norms()[unit_base]
         unit_text, written, value_norm = num.scale_text + unit_base, num.written, num.value * factor
     if num.value == 0 and not num.has_digit:
         return None
@@ -817,12 +291,12 @@ def _reading(numeral: str, hedged: bool, after_shang_cheng: bool, sign: float, u
 
 def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_norms,
                       after_match) -> Quantity | None:
-    """The quantity at the numeral m, or None. The last three: _unit_regex().match, _unit_norms(),
+    """The quantity at the numeral m, or None. The last three: unit_regex().match, unit_norms(),
     _after_numeral().match, looked up once per scan."""
     s, e = m.span()
     before = text[s - 1] if s else " "
-    # _hedge_before finds nothing unless a hedge word's last character (or a newline) comes right before
-    hedge = _hedge_before(text, s) if before in _HEDGE_LAST or before == "\n" else None
+    # hedge_before finds nothing unless a hedge word's last character (or a newline) comes right before
+    hedge = hedge_before(text, s) if before in HEDGE_LAST or before == "\n" else None
     num = evaluate(m.group(), hedge == "approx")
     if num is None:
         if ((before in VAGUE_BEFORE and not (before == "数" and text[s].isdigit())) or text[e:e + 1] == "几"
@@ -851,7 +325,7 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
                 value_max, end = other, second.end()
         unit = unit_match(text, end)                  # the unit after the range, or after the first numeral
     approx = num.approx or (value_max is not None and value_max.approx)
-    qualifier = hedge if s == m.start() else _hedge_before(text, s)
+    qualifier = hedge if s == m.start() else hedge_before(text, s)
     if value_max is not None:
         scale = value_max.scale if num.scale == 1 else num.scale
         low, high = num.value * (scale if num.scale == 1 else 1), value_max.value
@@ -890,7 +364,7 @@ def _general_quantity(text: str, m: re.Match, mask: bytearray, unit_match, unit_
 
 def _lone_never_bare(hedged: bool) -> frozenset[str]:
     """Numeral characters that, alone and with no unit or range after them, are never a quantity."""
-    return frozenset(ch for ch in _CN_NUMERAL
+    return frozenset(ch for ch in CN_NUMERAL
                      if (num := evaluate(ch, hedged=hedged)) is None or not _bare_is_number(num))
 
 
@@ -926,7 +400,7 @@ def _whole_numeral(text: str) -> list[Quantity]:
     """A text that is nothing but a numeral is that number, even where running text would not take it alone:
     一, 十, 两, and digit by digit 一七二零 (1720)."""
     stripped = text.strip()
-    if not stripped or _NOT_NUMERAL.search(stripped.replace("点", "")):
+    if not stripped or NOT_CN_NUMERAL.search(stripped.replace("点", "")):
         return []
     num = evaluate(stripped)
     if num is not None:

@@ -1,4 +1,4 @@
-"""`python -m etl sql "SELECT …"`: one guarded query (etl.sqlguard) printed as a table, CSV or JSON."""
+"""`python -m etl sql "SELECT …"`: one guarded query (etl.sqlguard, in a sandbox process) as a table, CSV or JSON."""
 from __future__ import annotations
 
 import argparse
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {result.message}", file=sys.stderr)
         if result.detail:
             print(f"  {result.detail}", file=sys.stderr)
-        return 2 if result.kind == "refused" else 1
+        return 2 if result.kind in ("refused", "too_long", "too_deep") else 1
     {"table": write_table, "csv": write_csv, "json": write_json}[args.format](result, sys.stdout)
     note = f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''} in {result.elapsed_s:.3f} s"
     if result.truncated_by == "rows":

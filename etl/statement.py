@@ -10,37 +10,19 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-import yaml
 
 from .context import DocumentContext
 from .indicators import unit_family
-from .paths import LEXICON_DIR
+from .periods import Periods
+from .statement_words import cues as _cues
 from .years import FROM_YEAR, SINGLE_YEAR, SPAN, YEAR_SINCE, year_value
 
 CLAUSE_CHARS = 24        # characters before a figure that say how it relates to time (增长5%, 累计…)
-OPENING_CHARS = 16       # characters of a paragraph's opening that set its period (过去一年，…)
 CHANGE_CHARS = 8          # a change word (增长, 提高) this close before a number makes it a change
-STOCK_NOUN_CHARS = 8
+STOCK_NOUN_CHARS = 8      # characters after a count that hold its noun (12个受援地州)
 HEAD_NOUN_CHARS = 4       # the head noun ends the subject before a count (国际创业孵化机构1家)
-LOOKBACK_MONTHS = 2
-SENTENCE_WINDOW = 1200    # characters of a sentence read for its time words (a run-on text has no ends)       # written in January or February: what it reports is the year before      # characters after a count that hold its noun (12个受援地州)
-
-
-@lru_cache(maxsize=None)
-def _cues() -> dict:
-    data = yaml.safe_load((LEXICON_DIR / "statement.yaml").read_text(encoding="utf-8"))
-    words = lambda key: re.compile("|".join(data[key])) if data[key] else re.compile("(?!)")  # noqa: E731
-    cues = {key: words(key) for key in data if isinstance(data[key], list)}
-    cues["periods"] = {name: tuple(span) for name, span in data["periods"].items()}
-    # a named period as the time of what follows (“十四五”时期, 十三五以来), not inside a plan's name
-    cues["period_names"] = re.compile("(?:" + "|".join(map(re.escape, sorted(data["periods"], key=len, reverse=True)))
-                                      + ")(?=[”\"]?(?:" + "|".join(data["period_suffixes"]) + "))")
-    cues["top_heading"] = re.compile(data["top_heading"])
-    # any word that can make a figure planned: a clause without one is actual (the quick test first)
-    cues["planned_any"] = re.compile("|".join(data["planned"] + data["planned_setting"]))
-    return cues
+LOOKBACK_MONTHS = 2       # written in January or February: what it reports is the year before
+SENTENCE_WINDOW = 1200    # characters of a sentence read for its time words (a run-on text has no ends)
 
 
 _CLAUSE_END = re.compile("[，,；;。！？!?\n]")
@@ -88,51 +70,10 @@ class Describer:
         self.ctx, self.writing_year = ctx, writing_year
         # a text written in the first months of a year looks back on the year before
         self.looks_back = writing_month is not None and writing_month <= LOOKBACK_MONTHS
-        self._markers, self._marker_starts = self._period_markers()
+        self.periods = Periods(ctx, writing_year, self.looks_back)
         self._previous: tuple | None = None    # (sentence start, status, basis, reason, unit family) of the last figure
         self._summing: tuple | None = None     # (paragraph start, sentence start, period start) of a summing up
         self._sentence: _SentenceWords | None = None
-
-    def _period_markers(self) -> tuple[list[tuple[int, str | None, bool]], list[int]]:
-        """(position, period, is a heading) where the text opens a period: 'year' (a review of W-1), 'term'
-        (a review of several years ending W-1), 'planned' (targets for W) or None (a new top-level section)."""
-        cues, text = _cues(), self.ctx.text
-        markers = []
-        for heading in self.ctx.headings:
-            line = text[heading.start:heading.end].strip()
-            period = _period_of(line, whole=True)
-            top = cues["top_heading"].match(line)
-            if period is None and top and self.looks_back and self._names_writing_year(line):
-                period = "planned"           # 三、2026年重点工作 in a report delivered early in 2026
-            if period is not None or top:
-                markers.append((heading.start, period, True))
-        for m in re.finditer(r"(?:^|\n)[ \t\u3000]*([^\n]{1,%d})" % OPENING_CHARS, text):
-            period = _period_of(m.group(1), whole=False)
-            if period is not None:
-                markers.append((m.start(1), period, False))
-        markers.sort()
-        return markers, [m[0] for m in markers]
-
-    def _names_writing_year(self, line: str) -> bool:
-        w = self.writing_year
-        return w is not None and any(year_value(m.group(1)) >= w for m in SINGLE_YEAR.finditer(line))
-
-    def period_at(self, pos: int) -> str | None:
-        """The period the text at pos is in: the last heading's, or a paragraph opening's within a section a
-        look-back heading opened (in a news item, 五年来 sums up to the time of writing)."""
-        index = bisect.bisect_right(self._marker_starts, pos) - 1
-        period, section = None, None
-        for marker_start, kind, heading in reversed(self._markers[:index + 1]):
-            if heading:
-                section = kind
-                break
-            if period is None:
-                period = kind
-        if section in ("year", "term"):
-            return period or section
-        if section == "planned":
-            return section
-        return "year" if self.looks_back and period is None else (period if self.looks_back else None)
 
     def _this_year(self, lo: int, hi: int) -> bool:
         """Whether text[lo:hi] speaks of the year of writing (今年, 上半年, 2017年 in a text of 2017)."""
@@ -149,7 +90,6 @@ class Describer:
         sentence_start = figure["sentence_start"]
         sentence_start = sentence_start if sentence_start <= start else max(0, start - 200)
         clause_start = _clause_start(text, sentence_start, start)
-        before = text[sentence_start:start]
         near = text[max(clause_start, start - CLAUSE_CHARS):start]
         words = self._sentence
         if words is None or words.start != sentence_start or words.end < start:
@@ -157,7 +97,7 @@ class Describer:
             end_of_sentence = min(self.ctx.sentence_at(start).end, sentence_start + SENTENCE_WINDOW)
             words = self._sentence = _SentenceWords(text, sentence_start, max(end_of_sentence, start))
         w = self.writing_year
-        period = self.period_at(start)
+        period = self.periods.period_at(start)
         previous = self._previous
         same_sentence = previous is not None and previous[0] == sentence_start
 
@@ -262,21 +202,6 @@ class Describer:
             year = w
         self._previous = (sentence_start, status, basis, reason, family)
         return Statement(status, basis, period_start, year, year_source, approx or bool(figure.get("approx")))
-
-
-def _period_of(line: str, whole: bool) -> str | None:
-    """The period a heading (whole line) or a paragraph opening sets, by its first cue."""
-    cues = _cues()
-    found = [(m.start(), kind) for kind, key in (("year", "lookback_year"), ("term", "lookback_term"))
-             for m in [cues[key].search(line.replace("“", "").replace("”", ""))] if m]
-    if whole:
-        m = cues["planned_heading"].search(line)
-        if m:
-            found.append((m.start(), "planned"))
-        year = re.search(r"(?:19|20)\d{2}年", line)
-        if year and any(kind == "term" for _, kind in found):
-            found.append((year.start(), "year"))   # 2025年和“十四五”时期工作回顾: the year comes first
-    return min(found)[1] if found else None
 
 
 def _clause_start(text: str, floor: int, pos: int) -> int:

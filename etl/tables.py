@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import load_units
+from .lexicon import load_units, words
 from .textnorm import SPACE_NO_NEWLINE_CLASS
 
 CELL_SPLIT = re.compile(r"\t+|\s{2,}|\s*[|｜]\s*")
 NUMBER_CELL = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?$|^[-+]?\d+(?:\.\d+)?$")
 # the unit at the end of a column header: 项目数（项）, 资金(单位：万元), 投资额/万元
 HEADER_UNIT = re.compile(r"(?:[（(]\s*(?:单位\s*[:：]\s*)?([^（）()]{1,8}?)\s*[)）]|\s*/\s*([^/（）()\s]{1,6}))\s*$")
-UNIT_COLUMN = {"单位", "计量单位", "单 位"}
+UNIT_COLUMN = set(words("tables_words.yaml", "unit_column_headers"))   # lexicons/tables_words.yaml
 # a cell holding its number and its unit: 12项, 3500万元, 5.2%
 NUMBER_UNIT_CELL = re.compile(r"^([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*([^\d\s]{1,6})$")
 _SCALES = "十百千万亿"

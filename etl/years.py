@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-YEAR_DIGITS = r"(?:19|20)\d{2}|[一二][〇零九][〇零一二三四五六七八九]{2}"
+# Each alternative opens on one plain character (19…|20…, not (?:19|20)…), so re skips ahead to the candidates.
+ARABIC_YEAR = r"19\d{2}|20\d{2}"
+YEAR_DIGITS = rf"{ARABIC_YEAR}|一[〇零九][〇零一二三四五六七八九]{{2}}|二[〇零九][〇零一二三四五六七八九]{{2}}"
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # a span of years: 2018—2020年, 从2005年至2020年, 2021-2025年
 SPAN = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年?\s*(?:[~～\-—–]+|至|到)\s*({YEAR_DIGITS})\s*年(?!\d)")

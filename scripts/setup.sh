@@ -17,7 +17,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c "import etl, dash, duckdb, playwright, pypdfium2, docx, trafilatura, pytesseract, pypdf" >/dev/null 2>&1 || [ pyproject.toml -nt .setup-done ]; then
+if ! python3 -c "import etl, dash, duckdb, gunicorn, playwright, pypdfium2, docx, trafilatura, pytesseract, pypdf, opencc" >/dev/null 2>&1 || [ pyproject.toml -nt .setup-done ]; then
     # a Debian system Python marks itself externally managed; this project's pins are meant to go in anyway
     PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
     touch .setup-done

@@ -57,7 +57,7 @@ def test_furniture_without_the_line_end_shortcut_is_the_same(monkeypatch):
     text = "第九章 全国科技援疆\n— 12 —\n新疆年鉴2017\n2016年安排新上项目122项，\n计划总投资14367.85万元。\n·56·\n新疆年鉴2017\n新疆年鉴2017\n"
     shortcut = normalize.normalize_text(text)
     normalize._furniture_end.cache_clear()
-    monkeypatch.setattr(normalize, "_line_end_chars", lambda items: (_ for _ in ()).throw(AttributeError("changed")))
+    monkeypatch.setattr(normalize, "line_end_class", lambda pattern: None)    # what it gives when the parser changed
     try:
         assert normalize._furniture_end() is None
         assert normalize.normalize_text(text) == shortcut

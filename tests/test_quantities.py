@@ -43,28 +43,6 @@ def test_several_quantities_in_running_text_keep_their_order():
     assert [(q["value_norm"], q["unit_norm"]) for q in found] == [(122, "项"), (14367.85, "万元"), (45, "人")]
 
 
-def test_mask_without_the_union_regex_is_the_same(monkeypatch):
-    """The mask scanner reads re's private parser; if that ever changes shape it runs each pattern on its own."""
-    from etl import quantities
-
-    text = ("2016年3月5日，新政发〔2018〕44号文件印发，第七届论坛在乌鲁木齐举办，“十三五”期间新上项目122项，"
-            "电话：0991-1234567，一些企业统一报送，比例为3:1，共计4,565万元。")
-    combined = quantities.blocked_mask(text)
-
-    def broken(cls, pattern):
-        raise AttributeError("re._parser changed")
-
-    quantities._mask_scanner.cache_clear()
-    monkeypatch.setattr(quantities.UnionScan, "_first_chars", classmethod(broken))
-    try:
-        fallback = quantities._mask_scanner()
-        assert fallback.regex is None and len(fallback.plain) == len(fallback.patterns)
-        assert quantities.blocked_mask(text) == combined
-        assert any(combined) and not all(combined)
-    finally:
-        quantities._mask_scanner.cache_clear()
-
-
 def test_words_regex_finds_the_longest_word_and_honours_end_conditions():
     import re
 
@@ -109,43 +87,6 @@ def test_fractions_found_from_the_slashes_are_finditers():
                 == [m.span() for m in quantities.FRACTION.finditer(text)])
 
 
-def test_union_scan_second_characters_and_spans_as_finditer():
-    import random
-    import re
-
-    import pytest as _pytest
-
-    from etl import quantities
-    from etl.lexicon import nonfigure_patterns
-
-    second = quantities.UnionScan._second_chars
-    assert second(re.compile(r"a\d")) == (set(), {"CATEGORY_DIGIT"})
-    assert second(re.compile(r"(?:x|)yz")) == ({"z", "y"}, set())
-    assert second(re.compile(r"a(?<=a)b*c")) == ({"b", "c"}, set())
-    assert second(re.compile(r"ab[^c]")) == ({"b"}, set())          # what comes third does not matter
-    for one_character in (r"ab?", r"a|bc", r"a[^b]"):
-        with _pytest.raises(quantities._Unsupported):
-            second(re.compile(one_character))
-
-    patterns = [pattern for _, pattern in nonfigure_patterns()] + [quantities._numeral_word_regex()]
-    with_after = quantities.UnionScan(patterns)
-    original = quantities.UnionScan._after_class
-    quantities.UnionScan._after_class = lambda self, members: None
-    try:
-        without = quantities.UnionScan(patterns)
-    finally:
-        quantities.UnionScan._after_class = original
-    assert without.regex.pattern != with_after.regex.pattern
-    rng = random.Random(7)
-    pieces = ["2016年", "3月5日", "电话：0991-1234567", "Tel", "\n 1、", "\n二、", "(1+2)", "附件3", "第3届", "一式三份",
-              "邮编：830000", "距离市区12公里", "十三五", "十八大", "A3型", "3.5版", "12号楼", "138", "3:4", "千万", "一些",
-              "为", "，", " ", "\n", "5", "一", "（", "〔2018〕44号"]
-    for _ in range(300):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
-        assert with_after.spans(text) == without.spans(text) == [[m.span() for m in p.finditer(text)]
-                                                                  for p in patterns]
-
-
 def test_evaluate_builds_the_same_numerals_as_the_dataclass():
     import dataclasses
 
@@ -164,13 +105,13 @@ def test_evaluate_builds_the_same_numerals_as_the_dataclass():
 def test_cached_reading_gives_the_general_quantity():
     import random
 
-    from etl import quantities
+    from etl import quantities, units
 
     rng = random.Random(5)
     pieces = ["约", "近", "超过", "负", "-", "上", "成", "几", "数", "R", "3", "14367.85", "4,565", "一万三", "两千四百五",
               "十余万", "3千万", "万", "亿", "元", "万元", "项", "人", "个月", "%", "多", "余", "左右", "以上", "～", "至",
               "，", "。", "\n", " ", "一", "二", "零", "点", "五"]
-    args = (quantities._unit_regex().match, quantities._unit_norms(), quantities._after_numeral().match)
+    args = (units.unit_regex().match, units.unit_norms(), quantities._after_numeral().match)
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         mask = quantities.blocked_mask(text)
@@ -204,9 +145,9 @@ def test_evaluate_fast_paths_read_as_the_grammar_does(monkeypatch):
 def test_not_unit_words_each_start_with_a_unit_and_block_only_that_unit():
     """lexicons/not_units.txt: every word starts with a unit of units.csv; the unit is not read where the word
     starts, and is read elsewhere."""
-    from etl import quantities
+    from etl import units
 
-    conditions = quantities._unit_conditions()
+    conditions = units.unit_conditions()
     assert conditions["个"] and conditions["期"] and conditions["岁"]
     assert parse_quantities("50万个旧市")[0]["unit"] is None
     assert parse_quantities("50万个")[0]["unit"] == "万个"

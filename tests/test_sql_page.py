@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,7 +61,9 @@ def grid_cells(page) -> list[str]:
 def test_schema_beside_the_query_box(page):
     text = page.inner_text("#sql-schema")
     assert "figures" in text and "coverage" in text
-    assert "Metric id: projects, investment" in text  # the column's COMMENT
+    assert "指标编号：projects、investment" in text  # the column's description in Chinese (schema_zh.yaml)
+    english = page.get_attribute("#sql-schema-figures td[title^='Metric id']", "title")
+    assert english.startswith("Metric id: projects, investment")  # the column's COMMENT, on hover
     assert page.input_value("#sql-query").startswith("SELECT")
 
 
@@ -99,12 +102,16 @@ def test_example_query_fills_the_box_and_runs(page):
 
 
 @pytest.mark.parametrize("sql, expected", [
-    ("DROP TABLE figures", "Refused"),
-    ("SELECT * FROM read_csv('/etc/passwd')", "cannot read or write files"),
-    ("COPY figures TO '/tmp/sql-page-leak.csv'", "Refused"),
-    ("SET enable_external_access = true", "Refused"),
-    ("SELECT 1; DELETE FROM figures", "Refused"),
+    ("DROP TABLE figures", "已拒绝：不允许 DROP"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "已拒绝：这里的查询不能读写文件"),
+    ("COPY figures TO '/tmp/sql-page-leak.csv'", "已拒绝：不允许 COPY"),
+    ("SET enable_external_access = true", "已拒绝：不允许 SET"),
+    ("SELECT 1; DELETE FROM figures", "已拒绝：一次只能运行一条语句"),
+    ("UPDATE EXTENSIONS", "已拒绝：不允许 UPDATE EXTENSIONS"),
+    ("EXPLAIN (ANALYZE '/*') DELETE FROM figures WHERE '*/) SELECT 1 --' = ''", "已拒绝：EXPLAIN 只能用于只读查询"),
     ("SELEC 1", "语法错误"),
+    ("SELECT " + "(" * 300 + "1" + ")" * 300, "嵌套过深"),
+    ("SELECT '" + "汉" * 100_001 + "'", "查询过长"),
 ])
 def test_hostile_queries_are_refused_on_the_page(page, db, sql, expected):
     digest = sha256(db)
@@ -121,12 +128,55 @@ def test_millions_of_rows_are_capped_on_the_page(page):
     assert "10,000 行 rows" in status and "已截断" in status, status
 
 
-def test_link_prefills_the_query(page):
+def test_a_query_that_runs_too_long_is_stopped_with_a_message(page):
+    started = time.monotonic()
+    status = run(page, "SELECT count(*) FROM range(100000000000) AS a, range(1000000) AS b")
+    assert "超时" in status and "5 秒" in status, status
+    assert time.monotonic() - started < sqlguard.Limits().timeout_s + 4
+
+
+def test_link_fills_the_query_and_runs_it(page):
     goto(page, page.server.url("/sql?q_text=" + quote("SELECT 42 AS answer")))
     assert page.input_value("#sql-query") == "SELECT 42 AS answer"
-    page.click("#sql-run")
-    wait_for_dash(page)
-    assert grid_cells(page) == ["42"]
+    assert grid_cells(page) == ["42"]                  # no click: the link shows the result
+    assert "1 行 rows" in page.inner_text("#sql-status")
+    goto(page, page.server.url("/sql"))                 # without q_text nothing runs by itself
+    assert grid_cells(page) == [] and page.inner_text("#sql-status") == ""
+
+
+def test_downloads_say_when_the_result_was_truncated(page):
+    status = run(page, "SELECT range AS n FROM range(3000000)")
+    assert "已截断" in status, status
+    data, name = download(page, "#sql-export-csv")
+    assert name.endswith("-truncated.csv"), name
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["n"] and len(rows) == 1 + 10_000 and rows[-1] == ["9999"]
+    assert "结果已截断，只含前 10,000 行" in page.inner_text("#sql-export-msg")
+    data, name = download(page, "#sql-export-xlsx")
+    assert name.endswith("-truncated.xlsx"), name
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book["result"].max_row == 1 + 10_000
+    about = {row[0]: row[1] for row in book["说明 about"].iter_rows(min_row=2, values_only=True)}
+    assert about["查询 query"] == "SELECT range AS n FROM range(3000000)" and about["行数 rows"] == 10_000
+    assert about["截断 truncated"].startswith("结果已截断")
+    run(page, "SELECT 1 AS one")
+    data, name = download(page, "#sql-export-csv")
+    assert "truncated" not in name and page.inner_text("#sql-export-msg") == ""
+
+
+def test_usable_at_phone_width(browser, page):
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    try:
+        goto(phone, page.server.url("/sql"))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1   # nothing wider than the screen
+        box = phone.locator("#sql-query").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 300, box
+        run_box = phone.locator("#sql-run").bounding_box()
+        assert run_box["x"] + run_box["width"] <= 390, run_box
+        assert run(phone, "SELECT '喀什' AS region").startswith("1 行 rows")
+        assert "喀什" in phone.locator("#sql-grid .ag-cell").all_inner_texts()
+    finally:
+        phone.close()
 
 
 def test_ctrl_enter_runs_and_the_address_keeps_the_query(page):
@@ -161,17 +211,20 @@ def test_missing_database_is_explained(browser, tmp_path):
 
 
 def test_hand_made_callback_values_are_answered(page):
-    """Requests a browser would not send (numbers, lists, junk column definitions) still get an answer."""
+    """Requests a browser would not send (numbers, lists, junk tokens) get an empty state or a message, never a 500."""
     import requests
 
     base = page.server.url("/_dash-update-component")
+    run_outputs = [{"id": "sql-grid", "property": "columnDefs"}, {"id": "sql-grid", "property": "rowData"},
+                   {"id": "sql-status", "property": "children"}, {"id": "sql-result", "property": "data"}]
     calls = [
-        {"output": "..sql-grid.columnDefs...sql-grid.rowData...sql-status.children..",
-         "outputs": [{"id": "sql-grid", "property": "columnDefs"}, {"id": "sql-grid", "property": "rowData"},
-                     {"id": "sql-status", "property": "children"}],
-         "inputs": [{"id": "sql-run", "property": "n_clicks", "value": 1}],
+        {"output": "..sql-grid.columnDefs...sql-grid.rowData...sql-status.children...sql-result.data..",
+         "outputs": run_outputs,
+         "inputs": [{"id": "sql-run", "property": "n_clicks", "value": clicks},
+                    {"id": "sql-autorun", "property": "data", "value": autorun}],
          "state": [{"id": "sql-query", "property": "value", "value": value}], "changedPropIds": ["sql-run.n_clicks"]}
-        for value in (12345, ["DROP TABLE figures"], {"a": 1}, None)
+        for value, clicks, autorun in ((12345, 1, None), (["DROP TABLE figures"], "x", [1]), ({"a": 1}, 1, "yes"),
+                                       (None, -1, True), ("SELECT 1", {"a": 1}, None))
     ] + [
         {"output": "sql-query.value", "outputs": {"id": "sql-query", "property": "value"},
          "inputs": [{"id": "sql-example", "property": "value", "value": value}], "changedPropIds": ["sql-example.value"]}
@@ -181,12 +234,16 @@ def test_hand_made_callback_values_are_answered(page):
          "outputs": [{"id": "sql-download", "property": "data"}, {"id": "sql-export-msg", "property": "children"}],
          "inputs": [{"id": "sql-export-csv", "property": "n_clicks", "value": 1},
                     {"id": "sql-export-xlsx", "property": "n_clicks", "value": 0}],
-         "state": [{"id": "sql-grid", "property": "columnDefs", "value": defs},
-                   {"id": "sql-grid", "property": "rowData", "value": rows}],
+         "state": [{"id": "sql-result", "property": "data", "value": token}],
          "changedPropIds": ["sql-export-csv.n_clicks"]}
-        for defs, rows in (([1, "x", {"field": "a"}], [None, {"a": 1}]), ({"a": 1}, "rows"))
+        for token in (123, ["x"], "../../etc/passwd", {"a": 1}, "0" * 32)
     ]
     for body in calls:
         resp = requests.post(base, json=body, timeout=30)
-        assert resp.status_code in (200, 204), (body, resp.status_code)
+        assert resp.status_code in (200, 204), (body, resp.status_code, resp.text[:300])
+        if body["output"].startswith("..sql-download"):
+            assert "请先运行查询" in resp.text and "root:" not in resp.text
+    for junk in ({"output": 5}, {"outputs": "x"}, [], {"output": "sql-query.value", "inputs": 7}):
+        resp = requests.post(base, json=junk, timeout=30)
+        assert resp.status_code == 400, (junk, resp.status_code)           # a bad request, not a server error
     assert "Traceback" not in page.server.log()

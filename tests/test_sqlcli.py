@@ -59,7 +59,7 @@ def test_refusal_in_a_real_process(db, out):
                   "INSTALL httpfs", "SET enable_external_access = true"):
         done = run_cli(sql(db, query))
         assert done.returncode in (1, 2), done
-        assert done.stdout == "" and done.stderr.startswith("error: Refused"), done.stderr
+        assert done.stdout == "" and done.stderr.startswith("error: 已拒绝"), done.stderr
         assert "Traceback" not in done.stderr
     assert_untouched(db, digest, out)
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from etl import lexicon, sqlguard
+from etl.factstore import write_facts, write_indicators
 from etl.paths import SCHEMA_SQL
 
 SECRET_FRAME = pd.DataFrame({"secret": ["a Python object the SQL must not see"]})
@@ -121,6 +122,11 @@ def make_sample_db(path: Path) -> Path:
                         "unit_norm, approx, region, partner, scope, conflict, sentence, char_start, char_end) "
                         "VALUES (?, ?, ?, 'sentence', ?, ?, ?, ?, ?, false, ?, ?, ?, false, ?, 0, 1)",
                         [[i, d, y, m, v, u, v, u, r, p, s, t] for i, d, y, m, v, u, r, p, s, t in rows])
+        con.executemany("UPDATE figures SET indicator = ? WHERE figure_id = ?",
+                        [["new_projects", 1], ["planned_investment", 2], ["aid_funds", 3], ["aid_funds", 4],
+                         ["aid_funds", 5], ["trainees", 6]])
+        write_indicators(con)            # the catalogue and the facts, as the build writes them
+        write_facts(con)
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [["raw_dir", "tests"], ["n_documents", "3"]])
     finally:
         con.close()
@@ -164,7 +170,7 @@ def test_hostile_query_is_refused_and_changes_nothing(db, out, name):
 @pytest.mark.parametrize("name", [n for n, (_, layer) in HOSTILE.items() if layer in ("both", "check")])
 def test_statement_check_alone_refuses(name):
     refusal = sqlguard.check_statement(HOSTILE[name][0].format(out="/nonexistent"))
-    assert refusal is not None and refusal.kind == "refused" and refusal.message.startswith("Refused")
+    assert refusal is not None and refusal.kind == "refused" and refusal.message.startswith("已拒绝") and "(Refused: " in refusal.message
 
 
 @pytest.mark.parametrize("name", [n for n, (_, layer) in HOSTILE.items() if layer in ("both", "duckdb")])
@@ -305,9 +311,14 @@ def test_example_queries_run(db, title):
     assert result.rows
 
 
-def test_growth_example_computes_growth(db):
-    result = sqlguard.run_query(sqlguard.EXAMPLE_QUERIES["Growth rate by year · 投资年度增长率"], db)
-    assert result.rows == [(2015, 19367.85, None), (2016, 36000.0, 85.9)]
+def test_growth_example_reads_one_fact_a_year(db):
+    result = sqlguard.run_query(sqlguard.EXAMPLE_QUERIES["Growth rate by year · 指标年度增长率"], db)
+    assert result.rows == [(2015, 5000.0, False, False, 1, None)]
+
+
+def test_partner_ranking_adds_disjoint_partner_region_facts(db):
+    result = sqlguard.run_query(sqlguard.EXAMPLE_QUERIES["Partner ranking · 援疆省市排名"], db)
+    assert result.rows == [("广东", 30367.85, 2, 1), ("四川", 20000.0, 1, 2)]
 
 
 def test_schema_of_lists_tables_views_and_comments(db):
