@@ -111,16 +111,28 @@ def launch_chromium(playwright, **kwargs):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **kwargs)
 
 
+_PLAYWRIGHT = []          # one Playwright driver per test process: a second sync_playwright() inside a running one fails
+
+
+def _playwright():
+    if not _PLAYWRIGHT:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+        _PLAYWRIGHT.append(sync_playwright().start())
+        atexit.register(_PLAYWRIGHT[0].stop)
+    return _PLAYWRIGHT[0]
+
+
 @contextlib.contextmanager
 def chromium():
-    """Yield a Playwright Browser (headless Debian Chromium); closes everything afterwards."""
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    """Yield a Playwright Browser (headless Debian Chromium) of the process's one driver; closes the browser
+    afterwards (the session's shared browser and a test's own can be open at once)."""
+    browser = launch_chromium(_playwright())
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def new_page(browser, **kwargs):
