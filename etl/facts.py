@@ -61,24 +61,29 @@ def fact_key(figure: dict) -> tuple | None:
 class _Fact:
     fact_id: int
     mentions: list[dict] = field(default_factory=list)
+    _shown: dict | None = None
+    _first_in_doc: dict = field(default_factory=dict)    # doc_id -> the fact's first mention there
+
+    def add(self, figure: dict) -> None:
+        self.mentions.append(figure)
+        self._first_in_doc.setdefault(figure.get("doc_id"), figure)
+        if self._shown is None or (self._shown.get("approx") and not figure.get("approx")):
+            self._shown = figure             # exact over hedged, else the first stated
 
     def shown(self) -> dict:
-        exact = [m for m in self.mentions if not m.get("approx")]
-        return (exact or self.mentions)[0]
+        return self._shown
 
     def accepts(self, figure: dict) -> bool:
         """Whether figure states this fact (its key is the fact's key). From another document: the same value.
         From a document that states the fact already: a hedged rounding of its value (突破600个 of 644个), or
         the same value with the same wording of the subject (5家众创空间 and 5家离岸孵化器 are two facts)."""
         value = figure.get("value_norm")
-        shown = self.shown()
-        doc = figure.get("doc_id")
-        same_doc = [m for m in self.mentions if m.get("doc_id") == doc]
-        if not same_doc:
+        shown = self._shown
+        first_here = self._first_in_doc.get(figure.get("doc_id"))
+        if first_here is None:
             return _same_value(value, shown.get("value_norm"))
         if _same_value(value, shown.get("value_norm")) and figure.get("approx") == shown.get("approx"):
-            subject = subject_key(figure.get("subject"))
-            return all(_same_subject(subject, subject_key(m.get("subject"))) for m in same_doc)
+            return _same_subject(subject_key(figure.get("subject")), subject_key(first_here.get("subject")))
         if figure.get("approx") and not shown.get("approx"):
             return _rounds(value, shown.get("value_norm"))
         if shown.get("approx") and not figure.get("approx"):
@@ -96,23 +101,41 @@ class _Fact:
 
 def link_facts(figures: list[dict]) -> list[dict]:
     """Set figure["fact_id"] on every figure (of one or many documents, in document and text order) and return
-    the facts, one row each (FACT_COLUMNS). Figures of one document's conflict group share their fact."""
+    the facts, one row each (FACT_COLUMNS). Figures of one document's conflict group share their fact.
+
+    A fact is looked for among those of the figure's key with the same shown value (any document) and, for a
+    hedged rounding, among those of the figure's key in its own document with a hedged value on either side:
+    a text that states one thing thousands of times costs one lookup per figure, not a scan of its facts."""
     facts: list[_Fact] = []
-    by_key: dict[tuple, list[_Fact]] = {}
+    by_value: dict[tuple, list[_Fact]] = {}      # (key, shown value) -> facts
+    hedged: dict[tuple, list[_Fact]] = {}        # (key, doc) -> facts of the document where a hedge is involved
+    exact_in_doc: dict[tuple, list[_Fact]] = {}  # (key, doc) -> facts of the document shown exact
     by_conflict: dict[tuple, _Fact] = {}
     for figure in figures:
-        group = figure.get("conflict_group")
-        fact = by_conflict.get((figure.get("doc_id"), group)) if group is not None else None
+        doc, group, value = figure.get("doc_id"), figure.get("conflict_group"), figure.get("value_norm")
+        fact = by_conflict.get((doc, group)) if group is not None else None
         key = fact_key(figure)
         if fact is None and key is not None:
-            fact = next((f for f in by_key.get(key, ()) if f.accepts(figure)), None)
+            candidates = by_value.get((key, value), [])
+            if figure.get("approx"):
+                candidates = [*candidates, *exact_in_doc.get((key, doc), ())]
+            candidates = [*candidates, *hedged.get((key, doc), ())]
+            fact = next((f for f in candidates if f.accepts(figure)), None)
         if fact is None:
             fact = _Fact(len(facts) + 1)
             facts.append(fact)
-            if key is not None:
-                by_key.setdefault(key, []).append(fact)
         if group is not None:
-            by_conflict[(figure.get("doc_id"), group)] = fact
-        fact.mentions.append(figure)
+            by_conflict[(doc, group)] = fact
+        fact.add(figure)
         figure["fact_id"] = fact.fact_id
+        if key is not None:
+            shown = fact.shown()
+            entries = by_value.setdefault((key, shown.get("value_norm")), [])
+            if not entries or entries[-1] is not fact:
+                entries.append(fact)
+            if figure.get("approx") or shown.get("approx"):
+                if fact not in hedged.setdefault((key, doc), []):
+                    hedged[(key, doc)].append(fact)
+            elif len(fact.mentions) == 1:
+                exact_in_doc.setdefault((key, doc), []).append(fact)
     return [fact.row() for fact in facts]
