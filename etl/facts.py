@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 HEDGE_LOW, HEDGE_HIGH = 0.75, 1.1
 _SUBJECT_NOISE = re.compile(r"[\s\d.,%“”\"'：:，,；;、（）()《》]+|^(?:其中|共|累计|全年|当年|今年|去年|新增|首次)+")
 
+SHOWN_KEYS = ["figure_id", "indicator", "subject", "metric", "year", "period_start", "region", "partner", "status",
+              "basis", "value_norm", "unit_norm", "approx"]
 FACT_COLUMNS = ["fact_id", "indicator", "subject", "metric", "year", "period_start", "region", "partner", "status",
                 "basis", "value_norm", "unit_norm", "approx", "conflict", "n_mentions", "n_documents", "figure_id"]
 
@@ -59,16 +61,23 @@ def fact_key(figure: dict) -> tuple | None:
 
 @dataclass
 class _Fact:
+    """A fact being linked: its shown mention and what the rules need of the others (not the mentions
+    themselves, so that a build links hundreds of thousands of figures in little memory)."""
     fact_id: int
-    mentions: list[dict] = field(default_factory=list)
     _shown: dict | None = None
-    _first_in_doc: dict = field(default_factory=dict)    # doc_id -> the fact's first mention there
+    subjects: dict = field(default_factory=dict)     # doc_id -> subject key of the fact's first mention there
+    exact_values: set = field(default_factory=set)
+    hedged_values: list = field(default_factory=list)
+    n_mentions: int = 0
+    any_conflict: bool = False
 
     def add(self, figure: dict) -> None:
-        self.mentions.append(figure)
-        self._first_in_doc.setdefault(figure.get("doc_id"), figure)
+        self.n_mentions += 1
+        self.subjects.setdefault(figure.get("doc_id"), subject_key(figure.get("subject")))
+        (self.hedged_values.append if figure.get("approx") else self.exact_values.add)(figure.get("value_norm"))
+        self.any_conflict = self.any_conflict or bool(figure.get("conflict"))
         if self._shown is None or (self._shown.get("approx") and not figure.get("approx")):
-            self._shown = figure             # exact over hedged, else the first stated
+            self._shown = {k: figure.get(k) for k in SHOWN_KEYS}   # exact over hedged, else the first stated
 
     def shown(self) -> dict:
         return self._shown
@@ -79,63 +88,75 @@ class _Fact:
         the same value with the same wording of the subject (5家众创空间 and 5家离岸孵化器 are two facts)."""
         value = figure.get("value_norm")
         shown = self._shown
-        first_here = self._first_in_doc.get(figure.get("doc_id"))
-        if first_here is None:
+        doc = figure.get("doc_id")
+        if doc not in self.subjects:
             return _same_value(value, shown.get("value_norm"))
         if _same_value(value, shown.get("value_norm")) and figure.get("approx") == shown.get("approx"):
-            return _same_subject(subject_key(figure.get("subject")), subject_key(first_here.get("subject")))
+            return _same_subject(subject_key(figure.get("subject")), self.subjects[doc])
         if figure.get("approx") and not shown.get("approx"):
             return _rounds(value, shown.get("value_norm"))
         if shown.get("approx") and not figure.get("approx"):
-            return all(_rounds(m.get("value_norm"), value) for m in self.mentions)
+            return all(_rounds(v, value) for v in self.hedged_values)
         return False
 
     def row(self) -> dict:
-        shown = self.shown()
-        values = {m.get("value_norm") for m in self.mentions if not m.get("approx")}
-        conflict = len(values) > 1 or any(m.get("conflict") for m in self.mentions)
+        shown = self._shown
         return {"fact_id": self.fact_id, **{k: shown.get(k) for k in FACT_COLUMNS[1:12]},
-                "approx": bool(shown.get("approx")), "conflict": conflict, "n_mentions": len(self.mentions),
-                "n_documents": len({m.get("doc_id") for m in self.mentions}), "figure_id": shown.get("figure_id")}
+                "approx": bool(shown.get("approx")), "conflict": len(self.exact_values) > 1 or self.any_conflict,
+                "n_mentions": self.n_mentions, "n_documents": len(self.subjects), "figure_id": shown.get("figure_id")}
 
 
-def link_facts(figures: list[dict]) -> list[dict]:
-    """Set figure["fact_id"] on every figure (of one or many documents, in document and text order) and return
-    the facts, one row each (FACT_COLUMNS). Figures of one document's conflict group share their fact.
+class FactLinker:
+    """Links figures into facts one at a time (of one or many documents, in document and text order).
 
     A fact is looked for among those of the figure's key with the same shown value (any document) and, for a
     hedged rounding, among those of the figure's key in its own document with a hedged value on either side:
     a text that states one thing thousands of times costs one lookup per figure, not a scan of its facts."""
-    facts: list[_Fact] = []
-    by_value: dict[tuple, list[_Fact]] = {}      # (key, shown value) -> facts
-    hedged: dict[tuple, list[_Fact]] = {}        # (key, doc) -> facts of the document where a hedge is involved
-    exact_in_doc: dict[tuple, list[_Fact]] = {}  # (key, doc) -> facts of the document shown exact
-    by_conflict: dict[tuple, _Fact] = {}
-    for figure in figures:
+
+    def __init__(self):
+        self.facts: list[_Fact] = []
+        self._by_value: dict[tuple, list[_Fact]] = {}      # (key, shown value) -> facts
+        self._hedged: dict[tuple, list[_Fact]] = {}        # (key, doc) -> the document's facts a hedge is part of
+        self._exact_in_doc: dict[tuple, list[_Fact]] = {}  # (key, doc) -> the document's facts shown exact
+        self._by_conflict: dict[tuple, _Fact] = {}
+
+    def add(self, figure: dict) -> int:
+        """The fact_id of figure's fact (a new fact when none accepts it)."""
         doc, group, value = figure.get("doc_id"), figure.get("conflict_group"), figure.get("value_norm")
-        fact = by_conflict.get((doc, group)) if group is not None else None
+        fact = self._by_conflict.get((doc, group)) if group is not None else None
         key = fact_key(figure)
         if fact is None and key is not None:
-            candidates = by_value.get((key, value), [])
+            candidates = self._by_value.get((key, value), [])
             if figure.get("approx"):
-                candidates = [*candidates, *exact_in_doc.get((key, doc), ())]
-            candidates = [*candidates, *hedged.get((key, doc), ())]
+                candidates = [*candidates, *self._exact_in_doc.get((key, doc), ())]
+            candidates = [*candidates, *self._hedged.get((key, doc), ())]
             fact = next((f for f in candidates if f.accepts(figure)), None)
         if fact is None:
-            fact = _Fact(len(facts) + 1)
-            facts.append(fact)
+            fact = _Fact(len(self.facts) + 1)
+            self.facts.append(fact)
         if group is not None:
-            by_conflict[(doc, group)] = fact
+            self._by_conflict[(doc, group)] = fact
         fact.add(figure)
-        figure["fact_id"] = fact.fact_id
         if key is not None:
             shown = fact.shown()
-            entries = by_value.setdefault((key, shown.get("value_norm")), [])
+            entries = self._by_value.setdefault((key, shown.get("value_norm")), [])
             if not entries or entries[-1] is not fact:
                 entries.append(fact)
             if figure.get("approx") or shown.get("approx"):
-                if fact not in hedged.setdefault((key, doc), []):
-                    hedged[(key, doc)].append(fact)
-            elif len(fact.mentions) == 1:
-                exact_in_doc.setdefault((key, doc), []).append(fact)
-    return [fact.row() for fact in facts]
+                if fact not in self._hedged.setdefault((key, doc), []):
+                    self._hedged[(key, doc)].append(fact)
+            elif fact.n_mentions == 1:
+                self._exact_in_doc.setdefault((key, doc), []).append(fact)
+        return fact.fact_id
+
+    def rows(self) -> list[dict]:
+        return [fact.row() for fact in self.facts]
+
+
+def link_facts(figures: list[dict]) -> list[dict]:
+    """Set figure["fact_id"] on every figure (of one or many documents, in document and text order) and return
+    the facts, one row each (FACT_COLUMNS). Figures of one document's conflict group share their fact."""
+    linker = FactLinker()
+    for figure in figures:
+        figure["fact_id"] = linker.add(figure)
+    return linker.rows()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from .facts import FACT_COLUMNS, link_facts
+from .facts import FACT_COLUMNS, FactLinker
 from .indicators import load_indicators
 
 _LINKED = ["figure_id", "doc_id", "indicator", "subject", "metric", "year", "period_start", "region", "partner",
@@ -12,6 +12,7 @@ _LINKED = ["figure_id", "doc_id", "indicator", "subject", "metric", "year", "per
 _FACT_TYPES = {"fact_id": pa.int32(), "year": pa.int32(), "period_start": pa.int32(), "value_norm": pa.float64(),
                "approx": pa.bool_(), "conflict": pa.bool_(), "n_mentions": pa.int32(), "n_documents": pa.int32(),
                "figure_id": pa.int32()}
+LINK_BATCH = 50_000           # figures read into Python at a time
 FACT_SCHEMA = pa.schema([(c, _FACT_TYPES.get(c, pa.string())) for c in FACT_COLUMNS])
 
 
@@ -22,12 +23,18 @@ def write_indicators(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def write_facts(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill facts and figures.fact_id from the figures table, in build order (document, then text order)."""
-    figures = con.sql(f"SELECT {', '.join(_LINKED)} FROM figures ORDER BY figure_id").to_arrow_table().to_pylist()
-    facts = link_facts(figures)
+    """Fill facts and figures.fact_id from the figures table, in build order (document, then text order), read
+    in batches: a figure's dict lives only while it is linked."""
+    linker, figure_ids, fact_ids = FactLinker(), [], []
+    reader = con.sql(f"SELECT {', '.join(_LINKED)} FROM figures ORDER BY figure_id").to_arrow_reader(LINK_BATCH)
+    for batch in reader:
+        for figure in batch.to_pylist():
+            figure_ids.append(figure["figure_id"])
+            fact_ids.append(linker.add(figure))
+    facts = linker.rows()
     con.register("fact_rows", pa.Table.from_pylist(facts, schema=FACT_SCHEMA))
-    con.register("fact_links", pa.table({"figure_id": pa.array([f["figure_id"] for f in figures], pa.int32()),
-                                         "fact_id": pa.array([f["fact_id"] for f in figures], pa.int32())}))
+    con.register("fact_links", pa.table({"figure_id": pa.array(figure_ids, pa.int32()),
+                                         "fact_id": pa.array(fact_ids, pa.int32())}))
     try:
         con.execute("INSERT INTO facts SELECT * FROM fact_rows")
         con.execute("UPDATE figures SET fact_id = l.fact_id FROM fact_links l WHERE figures.figure_id = l.figure_id")
