@@ -15,7 +15,6 @@ The shown value is always one mention's value, never a sum, chosen by these rule
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 # a hedged value a rounds an exact value e when LOW <= a / e <= HIGH (突破600 of 644: 0.93; 百余 of 127: 0.79)
 HEDGE_LOW, HEDGE_HIGH = 0.75, 1.1
@@ -23,6 +22,7 @@ _SUBJECT_NOISE = re.compile(r"[\s\d.,%“”\"'：:，,；;、（）()《》]+|^
 
 SHOWN_KEYS = ["figure_id", "indicator", "subject", "metric", "year", "period_start", "region", "partner", "status",
               "basis", "value_norm", "unit_norm", "approx"]
+_APPROX = SHOWN_KEYS.index("approx")
 FACT_COLUMNS = ["fact_id", "indicator", "subject", "metric", "year", "period_start", "region", "partner", "status",
                 "basis", "value_norm", "unit_norm", "approx", "conflict", "n_mentions", "n_documents", "figure_id"]
 
@@ -59,51 +59,70 @@ def fact_key(figure: dict) -> tuple | None:
             figure.get("partner"), figure.get("status"), figure.get("basis"))
 
 
-@dataclass
 class _Fact:
-    """A fact being linked: its shown mention and what the rules need of the others (not the mentions
-    themselves, so that a build links hundreds of thousands of figures in little memory)."""
-    fact_id: int
-    _shown: dict | None = None
-    subjects: dict = field(default_factory=dict)     # doc_id -> subject key of the fact's first mention there
-    exact_values: set = field(default_factory=set)
-    hedged_values: list = field(default_factory=list)
-    n_mentions: int = 0
-    any_conflict: bool = False
+    """A fact being linked: its shown mention and what the rules need of the others, not the mentions
+    themselves (a build links hundreds of thousands of figures: most facts have one mention, so the
+    structures for more are made only when a second one comes)."""
+    __slots__ = ("fact_id", "_shown", "_doc", "_subject", "_subjects", "_exact", "_hedged", "n_mentions",
+                 "any_conflict")
+
+    def __init__(self, fact_id: int):
+        self.fact_id, self._shown, self.n_mentions, self.any_conflict = fact_id, None, 0, False
+        self._doc = self._subject = None       # the first mention's document and subject key
+        self._subjects: dict | None = None     # doc_id -> subject key of the first mention there, from a 2nd doc on
+        self._exact: tuple = ()                # the exact values stated (distinct)
+        self._hedged: tuple = ()               # the hedged values stated
 
     def add(self, figure: dict) -> None:
+        doc = figure.get("doc_id")
+        if self.n_mentions == 0:
+            self._doc, self._subject = doc, subject_key(figure.get("subject"))
+        elif doc != self._doc:
+            if self._subjects is None:
+                self._subjects = {self._doc: self._subject}
+            self._subjects.setdefault(doc, subject_key(figure.get("subject")))
         self.n_mentions += 1
-        self.subjects.setdefault(figure.get("doc_id"), subject_key(figure.get("subject")))
-        (self.hedged_values.append if figure.get("approx") else self.exact_values.add)(figure.get("value_norm"))
+        value = figure.get("value_norm")
+        if figure.get("approx"):
+            self._hedged += (value,)
+        elif value not in self._exact:
+            self._exact += (value,)
         self.any_conflict = self.any_conflict or bool(figure.get("conflict"))
-        if self._shown is None or (self._shown.get("approx") and not figure.get("approx")):
-            self._shown = {k: figure.get(k) for k in SHOWN_KEYS}   # exact over hedged, else the first stated
+        if self._shown is None or (self._shown[_APPROX] and not figure.get("approx")):
+            self._shown = tuple(figure.get(k) for k in SHOWN_KEYS)   # exact over hedged, else the first stated
 
     def shown(self) -> dict:
-        return self._shown
+        return dict(zip(SHOWN_KEYS, self._shown))
+
+    def _subject_in(self, doc) -> tuple[bool, str | None]:
+        """(whether the fact has a mention in doc, the subject key of its first one there)."""
+        if self._subjects is not None:
+            return doc in self._subjects, self._subjects.get(doc)
+        return doc == self._doc, self._subject
 
     def accepts(self, figure: dict) -> bool:
         """Whether figure states this fact (its key is the fact's key). From another document: the same value.
         From a document that states the fact already: a hedged rounding of its value (突破600个 of 644个), or
         the same value with the same wording of the subject (5家众创空间 and 5家离岸孵化器 are two facts)."""
         value = figure.get("value_norm")
-        shown = self._shown
-        doc = figure.get("doc_id")
-        if doc not in self.subjects:
-            return _same_value(value, shown.get("value_norm"))
-        if _same_value(value, shown.get("value_norm")) and figure.get("approx") == shown.get("approx"):
-            return _same_subject(subject_key(figure.get("subject")), self.subjects[doc])
-        if figure.get("approx") and not shown.get("approx"):
-            return _rounds(value, shown.get("value_norm"))
-        if shown.get("approx") and not figure.get("approx"):
-            return all(_rounds(v, value) for v in self.hedged_values)
+        shown = self.shown()
+        here, subject = self._subject_in(figure.get("doc_id"))
+        if not here:
+            return _same_value(value, shown["value_norm"])
+        if _same_value(value, shown["value_norm"]) and bool(figure.get("approx")) == bool(shown["approx"]):
+            return _same_subject(subject_key(figure.get("subject")), subject)
+        if figure.get("approx") and not shown["approx"]:
+            return _rounds(value, shown["value_norm"])
+        if shown["approx"] and not figure.get("approx"):
+            return all(_rounds(v, value) for v in self._hedged)
         return False
 
     def row(self) -> dict:
-        shown = self._shown
+        shown = self.shown()
         return {"fact_id": self.fact_id, **{k: shown.get(k) for k in FACT_COLUMNS[1:12]},
-                "approx": bool(shown.get("approx")), "conflict": len(self.exact_values) > 1 or self.any_conflict,
-                "n_mentions": self.n_mentions, "n_documents": len(self.subjects), "figure_id": shown.get("figure_id")}
+                "approx": bool(shown["approx"]), "conflict": len(self._exact) > 1 or self.any_conflict,
+                "n_mentions": self.n_mentions, "n_documents": len(self._subjects) if self._subjects else 1,
+                "figure_id": shown.get("figure_id")}
 
 
 class FactLinker:
@@ -119,10 +138,16 @@ class FactLinker:
         self._hedged: dict[tuple, list[_Fact]] = {}        # (key, doc) -> the document's facts a hedge is part of
         self._exact_in_doc: dict[tuple, list[_Fact]] = {}  # (key, doc) -> the document's facts shown exact
         self._by_conflict: dict[tuple, _Fact] = {}
+        self._doc = None                                   # the document the per-document indexes are of
 
     def add(self, figure: dict) -> int:
         """The fact_id of figure's fact (a new fact when none accepts it)."""
         doc, group, value = figure.get("doc_id"), figure.get("conflict_group"), figure.get("value_norm")
+        if doc != self._doc:             # figures come document by document: the last one's indexes are done
+            self._doc = doc
+            self._hedged.clear()
+            self._exact_in_doc.clear()
+            self._by_conflict.clear()
         fact = self._by_conflict.get((doc, group)) if group is not None else None
         key = fact_key(figure)
         if fact is None and key is not None:
