@@ -22,15 +22,24 @@ def write_indicators(con: duckdb.DuckDBPyConnection) -> None:
                       "|".join(r["subjects"]), r["sort_order"]) for r in load_indicators()])
 
 
-def write_facts(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill facts and figures.fact_id from the figures table, in build order (document, then text order), read
-    in batches: a figure's dict lives only while it is linked."""
+def _link(con: duckdb.DuckDBPyConnection, order: str) -> tuple[FactLinker, list[int], list[int]]:
+    """Link the figures as a scan of the table gives them (the build inserted them in figure_id order, which
+    a one-thread scan keeps; sorting them would hold the whole table in memory)."""
     linker, figure_ids, fact_ids = FactLinker(), [], []
-    reader = con.sql(f"SELECT {', '.join(_LINKED)} FROM figures ORDER BY figure_id").to_arrow_reader(LINK_BATCH)
+    reader = con.sql(f"SELECT {', '.join(_LINKED)} FROM figures {order}").to_arrow_reader(LINK_BATCH)
     for batch in reader:
         for figure in batch.to_pylist():
             figure_ids.append(figure["figure_id"])
             fact_ids.append(linker.add(figure))
+    return linker, figure_ids, fact_ids
+
+
+def write_facts(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill facts and figures.fact_id from the figures table, in build order (document, then text order), read
+    in batches: a figure's dict lives only while it is linked."""
+    linker, figure_ids, fact_ids = _link(con, "")
+    if any(a > b for a, b in zip(figure_ids, figure_ids[1:])):     # a scan not in insertion order: sort
+        linker, figure_ids, fact_ids = _link(con, "ORDER BY figure_id")
     facts = linker.rows()
     con.register("fact_rows", pa.Table.from_pylist(facts, schema=FACT_SCHEMA))
     con.register("fact_links", pa.table({"figure_id": pa.array(figure_ids, pa.int32()),
