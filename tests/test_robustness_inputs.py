@@ -218,7 +218,7 @@ def test_50mb_single_line_file(raw, tmp_path):
               "print(round(time.monotonic() - t, 1), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    seconds, peak_mib = proc.stdout.split()
+    seconds, peak_mib = proc.stdout.split()[-2:]       # the script's own last line (a library may print first)
     assert float(seconds) < 240 and int(peak_mib) < 4096, proc.stdout
     con = duckdb.connect(str(db), read_only=True)
     status, error, n_chars, n_figures = con.execute(
