@@ -244,52 +244,6 @@ def fact_units(key: str | None) -> pd.DataFrame:
                     f"GROUP BY unit_norm ORDER BY n DESC, unit_norm", params)
 
 
-def metrics() -> pd.DataFrame:
-    return DB.frame("SELECT metric, label_zh, label_en, core FROM metrics ORDER BY NOT core, metric")
-
-
-_labels: dict = {}
-
-
-def metric_labels() -> dict[str, str]:
-    """metric id -> Chinese label, memoised per file version (called once per grid row)."""
-    version = DB.version()
-    if version not in _labels:
-        frame = metrics()
-        _labels.clear()
-        _labels[version] = dict(zip(frame["metric"], frame["label_zh"].fillna(frame["metric"])))
-    return _labels[version]
-
-
-def regions() -> list[str]:
-    return DB.frame("SELECT region, count(*) AS n FROM figures WHERE region IS NOT NULL "
-                    "GROUP BY region ORDER BY n DESC")["region"].tolist()
-
-
-def partners() -> list[str]:
-    return DB.frame("SELECT partner, count(*) AS n FROM figures WHERE partner IS NOT NULL "
-                    "GROUP BY partner ORDER BY n DESC")["partner"].tolist()
-
-
-def year_range() -> tuple[int | None, int | None]:
-    row = DB.frame("SELECT min(year) AS lo, max(year) AS hi FROM (SELECT year FROM figures UNION ALL "
-                   "SELECT year FROM documents WHERE status = 'ok')").iloc[0]
-    return (None if pd.isna(row.lo) else int(row.lo)), (None if pd.isna(row.hi) else int(row.hi))
-
-
-def build_info() -> dict:
-    return per_version("build_info", lambda: dict(DB.frame("SELECT key, value FROM build_info")
-                                                  .itertuples(index=False, name=None)))
-
-
-def totals() -> dict:
-    def compute():
-        row = DB.frame("SELECT (SELECT count(*) FROM figures) AS n_figures, "
-                       "(SELECT count(*) FROM documents WHERE status = 'ok') AS n_documents").iloc[0]
-        return {"n_figures": int(row.n_figures), "n_documents": int(row.n_documents)}
-    return per_version("totals", compute)
-
-
 # ---- facts for charts ------------------------------------------------------------------------------
 
 FACT_COLUMNS = ("fact_id, indicator, subject, year, period_start, region, partner, status, basis, value_norm, "
@@ -444,8 +398,8 @@ def mentions(fact_ids: list[int], limit: int = 5000) -> pd.DataFrame:
     text columns of a million figures are not scanned)."""
     require_facts()
     ids = [int(i) for i in fact_ids]
-    found = DB.frame(f"SELECT figure_id FROM figures WHERE list_contains(?::INTEGER[], fact_id) "
-                     f"ORDER BY fact_id, conflict DESC, figure_id LIMIT ?", [ids, int(limit)])["figure_id"].tolist()
+    found = DB.frame("SELECT figure_id FROM figures WHERE list_contains(?::INTEGER[], fact_id) "
+                     "ORDER BY fact_id, conflict DESC, figure_id LIMIT ?", [ids, int(limit)])["figure_id"].tolist()
     cols = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
     extra = ", ".join([_opt("f", "figures", "page", "INTEGER"), _opt("f", "figures", "ocr", "BOOLEAN"),
                        _opt("d", "documents", "source_url", "VARCHAR"), "f.status", "f.basis", "f.fact_id",
