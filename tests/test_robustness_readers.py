@@ -142,7 +142,10 @@ def test_served_app_during_rebuild(folders):
         grid = next(d for d in dependencies(server) if "documents-grid-box.children" in d["output"])
         rows = lambda resp: resp.json()["response"]["documents-grid-box"]["children"]["props"]["rowData"]  # noqa: E731
         listed = lambda: len(rows(call(server, grid)))  # noqa: E731
-        assert listed() == states["old"][0]
+        warm = time.monotonic() + 30     # every worker process up and answering before the rebuild starts
+        while call(server, grid).status_code != 200 and time.monotonic() < warm:
+            time.sleep(0.5)
+        assert listed() == states["old"][0], server.log()[-2000:]
         failures, answers, seen = [], 0, set()
         build = _build(new_raw, live)
         deadline = time.monotonic() + 120
