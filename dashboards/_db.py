@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+SWAP_RETRIES = 2          # queries caught by a swap of the file are tried again this often
+SWAP_PAUSE_S = 0.05
 CACHE_ENTRIES = 512
 
 
@@ -75,13 +78,21 @@ class Database:
             if cache and key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        cur = self._cursor(version)
-        try:
-            result = cur.execute(sql, list(params)).df()
-        except duckdb.Error as exc:
-            if self.version() != version:  # swapped mid-query: try once on the new file
-                return self.frame(sql, params, cache)
-            raise DatabaseUnavailable(f"查询失败：{exc}") from exc
+        for attempt in range(SWAP_RETRIES + 1):
+            try:
+                result = self._cursor(version).execute(sql, list(params)).df()
+                break
+            except (duckdb.Error, DatabaseUnavailable) as exc:
+                # a rebuild renames the new file into place: a query or an ATTACH caught in that moment is
+                # tried again on the file that is there now
+                if attempt == SWAP_RETRIES:
+                    raise exc if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable(
+                        f"查询失败：{exc}") from exc
+                time.sleep(SWAP_PAUSE_S)
+                with self._lock:
+                    self._version = None          # reconnect
+                version = self.version()
+                key = (version, sql, _freeze(params))
         if not cache:
             return result
         with self._lock:
